@@ -1,0 +1,3 @@
+"""dialogkit: customer conversations as code."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,135 @@
+"""The console channel adapter: prompts as plain terminal text, typed lines as replies."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from dialogkit.answers import AnswerError
+from dialogkit.channels import Reply
+from dialogkit.engine import Prompt
+
+COMMANDS = {
+    "/back": Reply(action="back"),
+    "/pass": Reply(action="decline", reason="prefer_not_to_say"),
+    "/skip": Reply(action="decline", reason="skipped"),
+    "/dk": Reply(action="decline", reason="dont_know"),
+    "/refused": Reply(action="decline", reason="refused"),
+    "/stop": Reply(action="stop"),
+}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_PICKS = re.compile(r"^\s*([\w\s,]*?)\s*(?::\s*(.*))?$", re.DOTALL)
+_YES = {"y", "yes", "true", "1"}
+_NO = {"n", "no", "false", "0"}
+
+
+def clean(text: str | None) -> str:
+    """Text made safe for a terminal: control characters (escape sequences) removed."""
+    return _CONTROL.sub("", text or "")
+
+
+class ConsoleChannel:
+    """Renders prompts for a terminal and parses what the person types."""
+
+    name = "console"
+
+    def __init__(self, config: dict[str, Any] | None = None) -> None:
+        self.config = dict(config or {})
+
+    def render(self, prompt: Prompt) -> str:
+        """The prompt as lines of terminal text, ending with how to answer."""
+        lines = []
+        if prompt.section_title:
+            lines.append(f"== {clean(prompt.section_title)} ==")
+        if prompt.kind == "probe":
+            lines.append(f"  ↳ {clean(prompt.text)}")
+        else:
+            lines.append(clean(prompt.text))
+        if prompt.help:
+            lines.append(f"  ({clean(prompt.help)})")
+        for number, option in enumerate(prompt.options, start=1):
+            suffix = " (please say what)" if option.is_other else ""
+            lines.append(f"  {number}) {clean(option.label)}{suffix}")
+        if prompt.low_label or prompt.high_label:
+            lines.append(f"  {prompt.minimum} = {clean(prompt.low_label)} … "
+                         f"{prompt.maximum} = {clean(prompt.high_label)}")
+        lines.append(self._how_to_answer(prompt))
+        return "\n".join(lines)
+
+    def _how_to_answer(self, prompt: Prompt) -> str:
+        hints = {
+            "statement": "Press Enter to continue.",
+            "probe": "Type your answer (Enter on its own if you have nothing to add).",
+        }
+        hint = hints.get(prompt.kind)
+        if hint is None:
+            hint = {
+                "single_choice": "Type the number of your choice"
+                + (", then ': ' and your words for the last one." if _has_other(prompt)
+                   else "."),
+                "multiple_choice": "Type the numbers of your choices, separated by commas.",
+                "rating": f"Type a number from {prompt.minimum} to {prompt.maximum}.",
+                "nps": "Type a number from 0 to 10.",
+                "yes_no": "Type yes or no.",
+                "confirm": "Type yes or no.",
+                "number": "Type a number" + (f" ({clean(prompt.unit)})." if prompt.unit else "."),
+                "date": "Type a date as YYYY-MM-DD.",
+                "referral": "Type " + "; ".join(prompt.fields) + " (separated by ';').",
+            }.get(prompt.type, "Type your answer.")
+        extras = ["/back"] if prompt.can_go_back else []
+        if prompt.can_decline and prompt.kind != "probe":
+            extras.append("/pass" if prompt.prefer_not_to_say else "/skip")
+        extras.append("/stop")
+        return f"> {hint} [{' '.join(extras)}]"
+
+    def parse(self, prompt: Prompt, reply: str) -> Reply:
+        """The typed line as a `Reply`; raises `AnswerError` when it can't be read."""
+        text = reply.strip()
+        command = COMMANDS.get(text.lower())
+        if command is not None:
+            return command
+        if prompt.kind in ("statement", "probe") or prompt.type in ("text", "date"):
+            return Reply(value=text)
+        if prompt.type in ("single_choice", "multiple_choice"):
+            return self._parse_choice(prompt, text)
+        if prompt.type in ("yes_no", "confirm"):
+            word = text.lower()
+            if word in _YES or word in _NO:
+                return Reply(value=word in _YES)
+            raise AnswerError("Please type yes or no.")
+        if prompt.type == "referral":
+            parts = [part.strip() for part in text.split(";")]
+            return Reply(value={f: p for f, p in zip(prompt.fields, parts, strict=False) if p})
+        return Reply(value=text)
+
+    def _parse_choice(self, prompt: Prompt, text: str) -> Reply:
+        if not text:
+            return Reply(value=None)
+        match = _PICKS.match(text)
+        picks_text, other = (match.group(1), match.group(2)) if match else (text, None)
+        picks = []
+        for token in re.split(r"[,\s]+", picks_text.strip()):
+            if not token:
+                continue
+            picks.append(self._option_value(prompt, token))
+        if not picks:
+            raise AnswerError("Please type the number of an option.")
+        if prompt.type == "single_choice":
+            if len(picks) > 1:
+                raise AnswerError("Please choose just one option.")
+            return Reply(value=picks[0], other=other)
+        return Reply(value=picks, other=other)
+
+    @staticmethod
+    def _option_value(prompt: Prompt, token: str) -> str:
+        if token.isdigit() and 1 <= int(token) <= len(prompt.options):
+            return prompt.options[int(token) - 1].value
+        for option in prompt.options:
+            if token.lower() in (option.value.lower(), option.label.lower()):
+                return option.value
+        raise AnswerError(f"There is no option '{clean(token)}'; please type a number from 1 to "
+                          f"{len(prompt.options)}.")
+
+
+def _has_other(prompt: Prompt) -> bool:
+    return any(option.is_other for option in prompt.options)

@@ -1,0 +1,742 @@
+"""The conversation engine: pure, deterministic, and the same for every channel.
+
+A `Conversation` pairs a compiled `Script` with a `SessionState`. It tells what to ask next
+(`prompt`), takes an answer, a refusal or a step back, and returns the `Event`s that happened.
+It does no I/O and reads no clock; randomized orders come from the seed recorded in the state,
+so a session replays identically. The state is plain data (`state_to_json`/`state_from_json`),
+so a session can stop on one channel and resume on another.
+
+Only the conditions on the way to the next question are evaluated, so the cost of an answer
+does not grow with the length of the script.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Literal
+
+from attrs import Factory, define, frozen
+
+from dialogkit import model
+from dialogkit.answers import CHECKERS, CHOICE_CHECKERS, OTHER, AnswerError, is_empty
+from dialogkit.converter import converter
+from dialogkit.events import Event, EventKind
+from dialogkit.script import CompiledNode, Script
+
+__all__ = [
+    "AnswerError",
+    "Conversation",
+    "NavigationError",
+    "Prompt",
+    "PromptOption",
+    "Respondent",
+    "SessionState",
+    "state_from_json",
+    "state_to_json",
+]
+
+Frame = tuple[str, int, int, tuple[tuple[str, str], ...] | None]
+"""Where the conversation is inside one section: (section id or "" for the script, position,
+loop item index, loop items as (value, label) pairs or None when the section is no loop)."""
+
+ROOT = ""
+DECLINE_REASONS = ("prefer_not_to_say", "dont_know", "refused", "skipped")
+REQUIRED_MESSAGES = {
+    "text": "Please write an answer.",
+    "single_choice": "Please choose an option.",
+    "multiple_choice": "Please choose at least one option.",
+    "yes_no": "Please answer yes or no.",
+    "confirm": "Please answer yes or no.",
+    "referral": "Please give the name of the person we should ask.",
+}
+
+
+class NavigationError(Exception):
+    """A step that is not possible now (going back from the first question, answering after
+    the end, declining a question that must be answered)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@define
+class Respondent:
+    """Who is being asked: attributes (e.g. first_name, plan), role and segments."""
+
+    id: str = ""
+    attributes: dict[str, Any] = Factory(dict)
+    role: str | None = None
+    segments: list[str] = Factory(list)
+
+
+@define
+class SessionState:
+    """Everything needed to continue a session, as plain data."""
+
+    script_id: str
+    script_version: str
+    respondent: Respondent
+    channel: str
+    language: str
+    seed: int
+    status: Literal["active", "completed", "referred"] = "active"
+    cursor: list[Any] = Factory(list)
+    probe_level: int = 0
+    answers: dict[str, Any] = Factory(dict)
+    other: dict[str, str] = Factory(dict)
+    declined: dict[str, str] = Factory(dict)
+    probes: dict[str, list[str]] = Factory(dict)
+    trail: list[Any] = Factory(list)
+    referrals: list[dict[str, Any]] = Factory(list)
+    rewound: bool = False
+    event_seq: int = 0
+
+
+def state_to_json(state: SessionState) -> dict[str, Any]:
+    """The state as JSON-ready plain data."""
+    return converter.unstructure(state)
+
+
+def state_from_json(data: Mapping[str, Any]) -> SessionState:
+    """A state back from `state_to_json`'s output (possibly after a JSON round trip)."""
+    return converter.structure(data, SessionState)
+
+
+@frozen(kw_only=True)
+class PromptOption:
+    value: str
+    label: str
+    exclusive: bool = False
+    is_other: bool = False
+
+
+@frozen(kw_only=True)
+class Prompt:
+    """What to put to the respondent now, with every text rendered (not escaped)."""
+
+    kind: Literal["statement", "question", "probe", "confirm", "referral"]
+    key: str
+    node_id: str
+    type: str
+    text: str
+    help: str | None = None
+    interviewer: str | None = None
+    required: bool = False
+    prefer_not_to_say: bool = False
+    can_decline: bool = False
+    options: tuple[PromptOption, ...] = ()
+    min_picks: int | None = None
+    max_picks: int | None = None
+    points: int | None = None
+    low_label: str | None = None
+    high_label: str | None = None
+    minimum: Any = None
+    maximum: Any = None
+    integer: bool = False
+    unit: str | None = None
+    long: bool = False
+    max_length: int | None = None
+    fields: tuple[str, ...] = ()
+    config: Mapping[str, Any] | None = None
+    probe_level: int = 0
+    probe_depth: int = 0
+    question_text: str | None = None
+    current: Any = None
+    current_other: str | None = None
+    section_title: str | None = None
+    loop_item: str | None = None
+    progress: float = 0.0
+    can_go_back: bool = False
+
+
+class LoopItem:
+    """The current item of a loop: renders as its label, compares equal to its value."""
+
+    __slots__ = ("index", "label", "value")
+
+    def __init__(self, value: Any, label: str, index: int) -> None:
+        self.value, self.label, self.index = value, label, index
+
+    def __str__(self) -> str:
+        return self.label
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LoopItem):
+            return self.value == other.value
+        return self.value == other
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+
+class _LoopAnswers(Mapping[str, Any]):
+    """`answers` inside a loop: a question of the loop means the current item's answer."""
+
+    def __init__(self, answers: Mapping[str, Any], script: Script, suffixes: Mapping[str, str]):
+        self._answers, self._script, self._suffixes = answers, script, suffixes
+
+    def _key(self, question_id: str) -> str:
+        node = self._script.by_id.get(question_id)
+        if node is None or not node.loop_chain:
+            return question_id
+        return question_id + "".join(self._suffixes.get(s, "") for s in node.loop_chain)
+
+    def __getitem__(self, question_id: str) -> Any:
+        return self._answers[self._key(question_id)]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._answers)
+
+    def __len__(self) -> int:
+        return len(self._answers)
+
+
+class _Calculations(Mapping[str, Any]):
+    """`calc`: calculated values, evaluated when first read, against the same names."""
+
+    def __init__(self, script: Script, env: Mapping[str, Any]) -> None:
+        self._script, self._env, self._values = script, env, {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._values:
+            self._values[name] = self._script.calculations[name].evaluate(self._env)
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._script.calculations)
+
+    def __len__(self) -> int:
+        return len(self._script.calculations)
+
+
+def _suffix(frames: Sequence[Frame]) -> str:
+    return "".join(f"[{items[index][0]}]" for _, _, index, items in frames if items is not None)
+
+
+def _freeze_frames(frames: Sequence[Sequence[Any]]) -> tuple[Frame, ...]:
+    return tuple(
+        (f[0], f[1], f[2], None if f[3] is None else tuple((v, lbl) for v, lbl in f[3]))
+        for f in frames
+    )
+
+
+class Conversation:
+    """One respondent's run through one script. See the module docstring."""
+
+    def __init__(self, script: Script, state: SessionState,
+                 question_types: Mapping[str, Any] | None = None) -> None:
+        if state.script_version and script.version and state.script_version != script.version:
+            raise ValueError(
+                f"this session was started with version {state.script_version[:12]} of script "
+                f"'{state.script_id}', not version {script.version[:12]}"
+            )
+        self.script = script
+        self.state = state
+        self.question_types = question_types or {}
+        self._frames: tuple[Frame, ...] = _freeze_frames(state.cursor)
+        state.trail = [(_freeze_frames(frames), level, key) for frames, level, key in state.trail]
+        respondent = state.respondent
+        self._base_env = {
+            "respondent": respondent.attributes,
+            "role": respondent.role,
+            "segment": respondent.segments[0] if respondent.segments else None,
+            "segments": list(respondent.segments),
+            "channel": state.channel,
+            "language": state.language,
+        }
+        self._segments = frozenset(respondent.segments)
+        self._orders: dict[tuple[str, int], tuple[CompiledNode, ...]] = {}
+        self._prompt: Prompt | None = None
+        self._events: list[Event] = []
+
+    # -- starting ------------------------------------------------------------------------
+    @classmethod
+    def start(cls, script: Script, respondent: Respondent | None = None, *,
+              channel: str = "console", language: str | None = None, seed: int = 0,
+              question_types: Mapping[str, Any] | None = None
+              ) -> tuple[Conversation, list[Event]]:
+        """Start a session; returns the conversation and its first events."""
+        languages = script.document.languages
+        if language is not None and language not in languages:
+            raise ValueError(f"script '{script.id}' has no language '{language}' "
+                             f"(it has {', '.join(languages)})")
+        state = SessionState(
+            script_id=script.id, script_version=script.version,
+            respondent=respondent or Respondent(), channel=channel,
+            language=language or script.default_language, seed=seed,
+        )
+        conversation = cls(script, state, question_types)
+        conversation._emit("started", data={"script": script.id, "version": script.version,
+                                            "seed": seed, "channel": channel})
+        conversation._move_to(conversation._settle([(ROOT, 0, 0, None)]))
+        return conversation, conversation._take_events()
+
+    # -- reading -------------------------------------------------------------------------
+    @property
+    def finished(self) -> bool:
+        return self.state.status != "active"
+
+    @property
+    def prompt(self) -> Prompt | None:
+        """What to ask now; None once the conversation has ended."""
+        if self.finished:
+            return None
+        if self._prompt is None:
+            self._prompt = self._make_prompt()
+        return self._prompt
+
+    def env(self) -> dict[str, Any]:
+        """The names conditions and texts see at the current position."""
+        return self._env(self._frames)
+
+    # -- acting --------------------------------------------------------------------------
+    def answer(self, value: Any = None, *, other: str | None = None) -> list[Event]:
+        """Give the answer to the current prompt (any value continues past a statement).
+
+        Raises `AnswerError` with a message for the respondent when the answer can't be
+        accepted; nothing changes then.
+        """
+        prompt = self._require_prompt()
+        node = self._node(self._frames)
+        state = self.state
+        if prompt.kind == "statement":
+            state.trail.append((self._frames, 0, prompt.key))
+            self._advance()
+            return self._take_events()
+        if prompt.kind == "probe":
+            return self._answer_probe(node, prompt, value)
+        if is_empty(value):
+            if prompt.required:
+                raise AnswerError(REQUIRED_MESSAGES.get(node.type, "Please answer this question."))
+            return self.decline("skipped")
+        stored = self._check(node, prompt, value, other)
+        key = prompt.key
+        state.answers[key] = stored
+        state.declined.pop(key, None)
+        if isinstance(stored, list) and OTHER in stored or stored == OTHER:
+            state.other[key] = (other or "").strip()
+        else:
+            state.other.pop(key, None)
+        state.trail.append((self._frames, 0, key))
+        data = {"value": stored}
+        if key in state.other:
+            data["other"] = state.other[key]
+        self._emit("answered", key, node.id, data)
+        if node.type == "confirm" and stored is False:
+            self._correct(node)
+        elif node.type == "referral":
+            self._refer(node, key, stored)
+        elif self._should_probe(node, stored):
+            state.probe_level = 1
+            self._prompt = None
+            self._emit("probed", key, node.id, {"level": 1, "text": self.prompt.text})
+        else:
+            state.probes.pop(key, None)
+            self._advance()
+        return self._take_events()
+
+    def proceed(self) -> list[Event]:
+        """Continue past a statement."""
+        return self.answer(None)
+
+    def decline(self, reason: str = "prefer_not_to_say") -> list[Event]:
+        """Decline the current question (or stop a line of probes)."""
+        if reason not in DECLINE_REASONS:
+            raise ValueError(f"unknown reason '{reason}'; use one of {', '.join(DECLINE_REASONS)}")
+        prompt = self._require_prompt()
+        state = self.state
+        key = prompt.key
+        if prompt.kind == "probe":
+            state.probes[key] = state.probes.get(key, [])[: prompt.probe_level - 1]
+            state.trail.append((self._frames, prompt.probe_level, key))
+            self._emit("declined", key, prompt.node_id, {"reason": reason,
+                                                         "level": prompt.probe_level})
+            self._advance()
+            return self._take_events()
+        if not prompt.can_decline:
+            raise NavigationError("This question needs an answer.")
+        state.answers[key] = None
+        state.declined[key] = reason
+        state.other.pop(key, None)
+        state.probes.pop(key, None)
+        state.trail.append((self._frames, 0, key))
+        self._emit("declined", key, prompt.node_id, {"reason": reason})
+        self._advance()
+        return self._take_events()
+
+    def back(self) -> list[Event]:
+        """Go back to the previous prompt; its answer is kept until it is changed."""
+        self._require_prompt()
+        state = self.state
+        if not state.trail:
+            raise NavigationError("This is the first question; there is nothing to go back to.")
+        frames, level, key = state.trail.pop()
+        self._frames = frames
+        state.cursor = list(frames)
+        state.probe_level = level
+        state.rewound = True
+        self._prompt = None
+        self._emit("went_back", key, self._node(frames).id, {"level": level})
+        return self._take_events()
+
+    # -- internals: moving ---------------------------------------------------------------
+    def _require_prompt(self) -> Prompt:
+        prompt = self.prompt
+        if prompt is None:
+            raise NavigationError("This conversation has ended.")
+        return prompt
+
+    def _children(self, section_id: str, item_index: int) -> tuple[CompiledNode, ...]:
+        if section_id == ROOT:
+            return self.script.root
+        cache_key = (section_id, item_index)
+        order = self._orders.get(cache_key)
+        if order is None:
+            section = self.script.by_id[section_id]
+            order = section.children
+            if section.node.randomize:
+                order = list(order)
+                random.Random(f"{self.state.seed}:{section_id}:{item_index}").shuffle(order)
+                order = tuple(order)
+            self._orders[cache_key] = order
+        return order
+
+    def _node(self, frames: Sequence[Frame]) -> CompiledNode:
+        section_id, pos, item_index, _ = frames[-1]
+        return self._children(section_id, item_index)[pos]
+
+    def _env(self, frames: Sequence[Frame]) -> dict[str, Any]:
+        env = dict(self._base_env)
+        answers: Mapping[str, Any] = self.state.answers
+        suffixes = {}
+        for section_id, _, index, items in frames:
+            if items is not None:
+                section = self.script.by_id[section_id]
+                value, label = items[index]
+                env[section.loop_as] = LoopItem(value, label, index)
+                suffixes[section_id] = f"[{value}]"
+        if suffixes:
+            answers = _LoopAnswers(answers, self.script, suffixes)
+        env["answers"] = answers
+        env["calc"] = _Calculations(self.script, env)
+        return env
+
+    def _visible(self, node: CompiledNode, frames: Sequence[Frame]) -> bool:
+        if node.roles and self.state.respondent.role not in node.roles:
+            return False
+        if node.segments and not node.segments & self._segments:
+            return False
+        return node.when is None or bool(node.when.evaluate(self._env(frames)))
+
+    def _loop_items(self, section: CompiledNode, frames: Sequence[Frame]
+                    ) -> tuple[tuple[str, str], ...]:
+        env = self._env(frames)
+        over = section.loop_over.evaluate(env) if section.loop_over else None
+        if over is None or over == "":
+            return ()
+        if isinstance(over, (str, int, float)):
+            over = [over]
+        labels = self._labels_for(section.loop_over, env)
+        items = []
+        for value in over:
+            value = str(value)
+            items.append((value, labels.get(value, value)))
+        return tuple(dict.fromkeys(items))
+
+    def _labels_for(self, expression: Any, env: Mapping[str, Any]) -> dict[str, str]:
+        """Option labels of the choice questions an expression reads, for loop item labels."""
+        labels: dict[str, str] = {}
+        for name, key in expression.references:
+            node = self.script.by_id.get(key) if name == "answers" and key else None
+            if node is not None and node.type in ("single_choice", "multiple_choice"):
+                other_text = self.state.other.get(self._key_for(node, self._frames))
+                for option in self._options(node, env, key):
+                    use_other = option.is_other and other_text
+                    labels[option.value] = other_text if use_other else option.label
+        return labels
+
+    def _settle(self, frames: list[Frame]) -> tuple[Frame, ...] | None:
+        """From a position that may be hidden or past a section's end, find the next prompt."""
+        while True:
+            section_id, pos, index, items = frames[-1]
+            children = self._children(section_id, index)
+            if pos >= len(children):
+                if len(frames) == 1:
+                    return None
+                if items is not None and index + 1 < len(items):
+                    frames[-1] = (section_id, 0, index + 1, items)
+                    continue
+                frames.pop()
+                parent, parent_pos, parent_index, parent_items = frames[-1]
+                frames[-1] = (parent, parent_pos + 1, parent_index, parent_items)
+                continue
+            node = children[pos]
+            if not self._visible(node, frames):
+                frames[-1] = (section_id, pos + 1, index, items)
+                continue
+            if node.children:
+                loop_items = self._loop_items(node, frames) if node.loop_over else None
+                if loop_items == ():
+                    frames[-1] = (section_id, pos + 1, index, items)
+                    continue
+                frames.append((node.id, 0, 0, loop_items))
+                continue
+            return tuple(frames)
+
+    def _move_to(self, frames: tuple[Frame, ...] | None) -> None:
+        state = self.state
+        state.probe_level = 0
+        self._prompt = None
+        if frames is None:
+            self._finish("completed")
+            return
+        self._frames = frames
+        state.cursor = list(frames)
+        prompt = self.prompt
+        self._emit("asked", prompt.key, prompt.node_id, {"text": prompt.text})
+
+    def _advance(self) -> None:
+        section_id, pos, index, items = self._frames[-1]
+        frames = [*self._frames[:-1], (section_id, pos + 1, index, items)]
+        self._move_to(self._settle(frames))
+        if self.state.rewound:
+            self._drop_untaken_branches()
+
+    def _finish(self, outcome: Literal["completed", "referred"]) -> None:
+        self.state.status = outcome
+        self.state.cursor = []
+        self._frames = ()
+        self._prompt = None
+        self._emit("completed", data={"outcome": outcome})
+
+    def _drop_untaken_branches(self) -> None:
+        """After going back and changing an answer, drop answers of the path no longer taken."""
+        state = self.state
+        keep = {key for _, _, key in state.trail}
+        frames: tuple[Frame, ...] | None = self._frames or None
+        ahead = False
+        while frames is not None:
+            key = self._key(frames)
+            keep.add(key)
+            node = self._node(frames)
+            if node.type != "statement":
+                if key not in state.answers:
+                    break
+                ahead = True
+            section_id, pos, index, items = frames[-1]
+            frames = self._settle([*frames[:-1], (section_id, pos + 1, index, items)])
+        for key in [k for k in state.answers if k not in keep]:
+            del state.answers[key]
+            state.declined.pop(key, None)
+            state.other.pop(key, None)
+            state.probes.pop(key, None)
+            self._emit("dropped", key, key.split("[", 1)[0])
+        state.rewound = ahead
+
+    def _correct(self, node: CompiledNode) -> None:
+        """A confirmation answered "no": go back to the question it confirms."""
+        state = self.state
+        target = self.script.by_id[node.node.of]
+        target_key = self._key_for(target, self._frames)
+        for i in range(len(state.trail) - 1, -1, -1):
+            frames, level, key = state.trail[i]
+            if key == target_key and level == 0:
+                del state.trail[i:]
+                state.rewound = True
+                self._emit("corrected", target_key, target.id, {"confirmation": node.id})
+                self._frames = frames
+                state.cursor = list(frames)
+                state.probe_level = 0
+                self._prompt = None
+                prompt = self.prompt
+                self._emit("asked", prompt.key, prompt.node_id, {"text": prompt.text})
+                return
+        self._advance()
+
+    def _refer(self, node: CompiledNode, key: str, referral: dict[str, str]) -> None:
+        self.state.referrals.append({"key": key, **referral})
+        self._emit("referred", key, node.id, {"referral": referral})
+        if node.node.end:
+            self._finish("referred")
+        else:
+            self._advance()
+
+    # -- internals: probes ---------------------------------------------------------------
+    def _should_probe(self, node: CompiledNode, value: Any) -> bool:
+        plan = node.probe
+        if plan is None or value is None:
+            return False
+        if node.type == "text" and plan.stops(value):
+            return False
+        if plan.when is None:
+            return True
+        env = self._env(self._frames)
+        env["answer"] = env["previous"] = value
+        return bool(plan.when.evaluate(env))
+
+    def _answer_probe(self, node: CompiledNode, prompt: Prompt, value: Any) -> list[Event]:
+        state = self.state
+        key, level = prompt.key, prompt.probe_level
+        text = value.strip() if isinstance(value, str) else ""
+        if value is not None and not isinstance(value, str):
+            raise AnswerError("Please write your answer as text.")
+        if not text:
+            return self.decline("skipped")
+        state.probes[key] = [*state.probes.get(key, [])[: level - 1], text]
+        state.trail.append((self._frames, level, key))
+        self._emit("probe_answered", key, node.id, {"level": level, "text": text})
+        if level < node.probe.depth and not node.probe.stops(text):
+            state.probe_level = level + 1
+            self._prompt = None
+            self._emit("probed", key, node.id, {"level": level + 1, "text": self.prompt.text})
+        else:
+            self._advance()
+        return self._take_events()
+
+    # -- internals: answers and prompts --------------------------------------------------
+    def _key(self, frames: Sequence[Frame]) -> str:
+        node = self._node(frames)
+        return node.id + _suffix(frames) if len(frames) > 1 else node.id
+
+    @staticmethod
+    def _key_for(node: CompiledNode, frames: Sequence[Frame]) -> str:
+        """The answer key of `node` as seen from `frames` (same loop items where shared)."""
+        if not node.loop_chain:
+            return node.id
+        suffixes = {s: f"[{items[i][0]}]" for s, _, i, items in frames if items is not None}
+        return node.id + "".join(suffixes.get(s, "") for s in node.loop_chain)
+
+    def _check(self, node: CompiledNode, prompt: Prompt, value: Any, other: str | None) -> Any:
+        checker = CHECKERS.get(node.type)
+        if checker is not None:
+            return checker(node, value, other)
+        choice_checker = CHOICE_CHECKERS.get(node.type)
+        if choice_checker is not None:
+            return choice_checker(node, value, other, prompt.options)
+        question_type = self.question_types.get(node.type)
+        if question_type is None:
+            raise NavigationError(f"no plugin provides the question type '{node.type}'")
+        try:
+            return question_type.normalize(node.node.config, value)
+        except AnswerError:
+            raise
+        except ValueError as error:
+            raise AnswerError(str(error)) from None
+
+    def _options(self, node: CompiledNode, env: Mapping[str, Any], key: str
+                 ) -> tuple[PromptOption, ...]:
+        question = node.node
+        language = self.state.language
+        if question.options_from:
+            source = self.script.by_id[question.options_from]
+            source_key = self._key_for(source, self._frames)
+            picked = env["answers"].get(source.id)
+            picked = [picked] if isinstance(picked, str) else list(picked or ())
+            source_options = {o.value: o for o in self._options(source, env, source_key)}
+            other_text = self.state.other.get(source_key)
+            options = [
+                PromptOption(value=v, label=other_text if v == OTHER and other_text
+                             else source_options[v].label if v in source_options else v)
+                for v in picked
+            ]
+            fixed = [False] * len(options)
+        else:
+            options = [PromptOption(value=o.value, label=o.label.render(env, language),
+                                    exclusive=o.exclusive) for o in node.options]
+            fixed = [o.fixed for o in node.options]
+        if question.randomize:
+            movable = [i for i, f in enumerate(fixed) if not f]
+            shuffled = [options[i] for i in movable]
+            random.Random(f"{self.state.seed}:{key}").shuffle(shuffled)
+            for i, option in zip(movable, shuffled, strict=True):
+                options[i] = option
+        if node.other_label is not None and not question.options_from:
+            options.append(PromptOption(value=OTHER, label=node.other_label.render(env, language),
+                                        is_other=True))
+        return tuple(options)
+
+    def _make_prompt(self) -> Prompt:
+        state = self.state
+        frames = self._frames
+        node = self._node(frames)
+        question = node.node
+        key = self._key(frames)
+        env = self._env(frames)
+        language = state.language
+
+        def text(name: str) -> str | None:
+            compiled = node.texts.get(name)
+            return None if compiled is None else compiled.render(env, language)
+
+        section_title = None
+        loop_item = None
+        if len(frames) > 1:
+            section = self.script.by_id[frames[-1][0]]
+            if "title" in section.texts:
+                section_title = section.texts["title"].render(env, language)
+            if frames[-1][3] is not None:
+                loop_item = frames[-1][3][frames[-1][2]][1]
+        common = dict(
+            key=key, node_id=node.id, type=node.type, section_title=section_title,
+            loop_item=loop_item, interviewer=text("interviewer"),
+            progress=node.question_number / max(self.script.question_count, 1),
+            can_go_back=bool(state.trail),
+        )
+        if isinstance(question, model.Statement):
+            return Prompt(kind="statement", text=text("text"), **common)
+        level = state.probe_level
+        if level:
+            answer = state.answers.get(key)
+            previous = state.probes.get(key, [])
+            env["answer"] = answer
+            env["previous"] = previous[level - 2] if level >= 2 and len(previous) >= level - 1 \
+                else answer
+            return Prompt(
+                kind="probe", text=node.probe.wordings[level - 1].render(env, language),
+                probe_level=level, probe_depth=node.probe.depth, can_decline=True,
+                question_text=text("text"),
+                current=previous[level - 1] if len(previous) >= level else None, **common,
+            )
+        kind = {"confirm": "confirm", "referral": "referral"}.get(node.type, "question")
+        details: dict[str, Any] = {}
+        if isinstance(question, model.SingleChoice):
+            details["options"] = self._options(node, env, key)
+            if isinstance(question, model.MultipleChoice):
+                details["min_picks"], details["max_picks"] = question.min_picks, question.max_picks
+        elif isinstance(question, model.Rating):
+            details["points"] = question.points
+            details["minimum"], details["maximum"] = 1, question.points
+        elif isinstance(question, model.Nps):
+            details["points"], details["minimum"], details["maximum"] = 11, 0, 10
+        elif isinstance(question, model.Number):
+            details.update(minimum=question.min, maximum=question.max, integer=question.integer,
+                           unit=text("unit"))
+        elif isinstance(question, model.DateQuestion):
+            details.update(minimum=question.min, maximum=question.max)
+        elif isinstance(question, model.TextQuestion):
+            details.update(long=question.long, max_length=question.max_length)
+        elif isinstance(question, model.Referral):
+            details["fields"] = question.fields
+        elif isinstance(question, model.PluginQuestion):
+            details["config"] = question.config
+        return Prompt(
+            kind=kind, text=text("text"), help=text("help"), required=question.required,
+            prefer_not_to_say=question.prefer_not_to_say,
+            can_decline=question.prefer_not_to_say or not question.required,
+            low_label=text("low_label"), high_label=text("high_label"),
+            current=state.answers.get(key), current_other=state.other.get(key),
+            **details, **common,
+        )
+
+    # -- internals: events ---------------------------------------------------------------
+    def _emit(self, kind: EventKind, key: str | None = None, node: str | None = None,
+              data: Mapping[str, Any] | None = None) -> None:
+        self.state.event_seq += 1
+        self._events.append(Event(seq=self.state.event_seq, kind=kind, key=key, node=node,
+                                  data=data or {}))
+
+    def _take_events(self) -> list[Event]:
+        events, self._events = self._events, []
+        return events

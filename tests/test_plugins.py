@@ -60,54 +60,66 @@ def channel_plugin_source(*names: str) -> str:
     )
 
 
+STARS = QuestionType(name="stars", summary="Star rating", schema={"type": "object"}, normalize=max)
+SMS = Channel(name="sms", summary="Text messages", factory=dict)
+
+
 class Sms:
     @hookimpl
     def dialogkit_channels(self):
-        yield channel("sms")
+        yield SMS
 
     @hookimpl
     def dialogkit_question_types(self):
-        return [
-            QuestionType(
-                name="stars", summary="Star rating", schema={"type": "object"}, normalize=max
-            )
-        ]
+        return [STARS]
+
+
+RECORDS = {
+    "channel": Channel(name="web", summary="s", factory=dict),
+    "question_type": QuestionType(name="nps2", summary="s", schema={}, normalize=max),
+    "segment_strategy": SegmentStrategy(name="tenure", summary="s", assign=min),
+    "moderation_mode": ModerationMode(name="blind", summary="s", sponsor_sees_identities=False),
+    "lint_rule": LintRule(name="no-we", summary="s", check=list),
+    "importer": Importer(name="csv", summary="s", suffixes=(".csv",), load=list),
+    "exporter": Exporter(name="jsonl", summary="s", suffix=".jsonl", write=print),
+    "cli_command": CliCommand(name="hello", command=click.Command("hello")),
+}
 
 
 class Everything:
-    """Registers one record of every kind."""
+    """Registers one record of every kind (the same objects every time)."""
 
     @hookimpl
     def dialogkit_channels(self):
-        yield channel("web")
+        yield RECORDS["channel"]
 
     @hookimpl
     def dialogkit_question_types(self):
-        yield QuestionType(name="nps2", summary="s", schema={}, normalize=lambda node, raw: raw)
+        yield RECORDS["question_type"]
 
     @hookimpl
     def dialogkit_segment_strategies(self):
-        yield SegmentStrategy(name="tenure", summary="s", assign=lambda attributes, config: [])
+        yield RECORDS["segment_strategy"]
 
     @hookimpl
     def dialogkit_moderation_modes(self):
-        yield ModerationMode(name="blind", summary="s", sponsor_sees_identities=False)
+        yield RECORDS["moderation_mode"]
 
     @hookimpl
     def dialogkit_lint_rules(self):
-        yield LintRule(name="no-we", summary="s", check=lambda script: [])
+        yield RECORDS["lint_rule"]
 
     @hookimpl
     def dialogkit_importers(self):
-        yield Importer(name="csv", summary="s", suffixes=(".csv",), load=lambda path: [])
+        yield RECORDS["importer"]
 
     @hookimpl
     def dialogkit_exporters(self):
-        yield Exporter(name="jsonl", summary="s", suffix=".jsonl", write=lambda rows, out: None)
+        yield RECORDS["exporter"]
 
     @hookimpl
     def dialogkit_cli_commands(self):
-        yield CliCommand(name="hello", command=click.Command("hello"))
+        yield RECORDS["cli_command"]
 
 
 # --- registry -------------------------------------------------------------------------------
@@ -119,10 +131,8 @@ def test_registry_collects_every_kind_by_name(make_plugin_system):
     registry = system.registry
     assert set(registry.channels) == {"web", "sms"}
     assert registry.question_types["stars"].summary == "Star rating"
-    for kind in KINDS.values():
-        table = getattr(registry, kind.attribute)
-        assert table, kind.name
-        assert all(isinstance(record, kind.record_type) for record in table.values())
+    for kind, record in RECORDS.items():
+        assert getattr(registry, KINDS[kind].attribute)[record.name] is record
     assert registry.provider("channel", "sms") == "Sms"
     assert registry.provider("lint_rule", "no-we") == "Everything"
     assert [p.name for p in system.plugins] == ["Everything", "Sms"]
@@ -193,7 +203,7 @@ def test_duplicate_names_are_rejected_naming_both_providers(fake_distribution):
     )
 
     with pytest.raises(DuplicateNameError) as raised:
-        load_plugins()
+        load_plugins(block=BUILTINS)
 
     assert str(raised.value) == (
         "channel 'sms' is registered by both plugin 'acme_sms' (acme-sms 1.2) "
@@ -238,13 +248,13 @@ def test_import_error_is_reported_by_name_and_others_work(fake_distribution):
     )
 
     with pytest.warns(PluginWarning, match=r"plugin 'broken' \(broken-pkg 0.1\): could not be"):
-        system = load_plugins()
+        system = load_plugins(block=BUILTINS)
 
     [problem] = system.problems
-    assert (problem.plugin, problem.distribution, problem.version) == ("broken", "broken-pkg", "0.1")
+    assert (problem.plugin, problem.source) == ("broken", "broken-pkg 0.1")
     assert "ModuleNotFoundError: No module named 'no_such_module_for_dialogkit'" in problem.message
     assert "broken_plugin.py:1" in problem.message
-    assert [p.name for p in system.plugins] == ["basic_lint", "console", "fine"]
+    assert [p.name for p in system.plugins] == ["fine"]
     assert system.registry.provider("channel", "fax") == "fine"
 
 
@@ -305,9 +315,15 @@ class Twice:
     ("plugin", "message"),
     [
         (Raising, r"dialogkit_channels raised RuntimeError: boom \(at .*test_plugins.py:\d+\)"),
-        (YieldsWrongRecord, r"dialogkit_channels yielded Tag Tag\(name='sms'\), expected Channel"),
-        (YieldsString, r"dialogkit_lint_rules yielded str 'no-we', expected LintRule"),
-        (ReturnsSingleRecord, r"must return an iterable of Channel records or None, not Channel"),
+        (
+            YieldsWrongRecord,
+            r"dialogkit_channels yielded Tag\(name='sms'\), expected a Channel record",
+        ),
+        (YieldsString, r"dialogkit_lint_rules yielded 'no-we', expected a LintRule record"),
+        (
+            ReturnsSingleRecord,
+            r"dialogkit_channels must return an iterable of Channel records or None, not Chan",
+        ),
         (InvalidRecord, r"dialogkit_channels raised ValueError: 'name' must match regex"),
         (Typo, r"implements unknown hook\(s\) dialogkit_chanels \(a typo\?"),
         (WrongArguments, r"could not be registered: .*dialogkit_after_answer"),
@@ -358,10 +374,10 @@ def three_plugins(fake_distribution):
 
 
 def test_entry_points_load_in_name_order(three_plugins):
-    system = load_plugins(extra=[("z_extra", Sms()), ("a_extra", Everything())])
+    system = load_plugins(block=BUILTINS, extra=[("z_extra", Sms()), ("a_extra", Everything())])
 
     names = [p.name for p in system.plugins]
-    assert names == ["alpha", *BUILTINS, "mid", "zeta", "z_extra", "a_extra"]
+    assert names == ["alpha", "mid", "zeta", "z_extra", "a_extra"]
     assert list(system.registry.channels) == [
         "alpha-channel",
         "mid-channel",
@@ -369,19 +385,19 @@ def test_entry_points_load_in_name_order(three_plugins):
         "sms",
         "web",
     ]
-    assert [p.name for p in load_plugins().plugins] == names[:-2]
+    assert [p.name for p in load_plugins(block=BUILTINS).plugins] == names[:-2]
 
 
 @pytest.mark.parametrize("from_env", [False, True])
 def test_block_by_name(three_plugins, monkeypatch, from_env):
     if from_env:
-        monkeypatch.setenv(BLOCK_ENV, " zeta, console ,")
-        system = load_plugins(extra=[("zeta", Sms())])
+        monkeypatch.setenv(BLOCK_ENV, " zeta, alpha ,")
+        system = load_plugins(block=BUILTINS, extra=[("zeta", Sms())])
     else:
-        system = load_plugins(block=["zeta", "console"], extra=[("zeta", Sms())])
+        system = load_plugins(block=["zeta", "alpha", *BUILTINS], extra=[("zeta", Sms())])
 
-    assert [p.name for p in system.plugins] == ["alpha", "basic_lint", "mid", "zeta"]
-    assert system.blocked == ("console", "zeta")
+    assert [p.name for p in system.plugins] == ["mid", "zeta"]
+    assert system.blocked == ("alpha", *BUILTINS, "zeta")
     assert system.plugins[-1].distribution is None  # the in-process extra is never blocked
     assert "zeta-channel" not in system.registry.channels
 
@@ -389,13 +405,13 @@ def test_block_by_name(three_plugins, monkeypatch, from_env):
 @pytest.mark.parametrize("from_env", [False, True])
 def test_allow_by_name(three_plugins, monkeypatch, from_env):
     if from_env:
-        monkeypatch.setenv(ALLOW_ENV, "mid,console")
+        monkeypatch.setenv(ALLOW_ENV, "mid,zeta")
         system = load_plugins()
     else:
-        system = load_plugins(allow=["mid", "console"])
+        system = load_plugins(allow=["mid", "zeta"])
 
-    assert [p.name for p in system.plugins] == ["console", "mid"]
-    assert system.blocked == ("alpha", "basic_lint", "zeta")
+    assert [p.name for p in system.plugins] == ["mid", "zeta"]
+    assert system.blocked == ("alpha", *BUILTINS)
 
 
 def test_arguments_and_environment_are_merged_and_block_wins(three_plugins, monkeypatch):
@@ -412,17 +428,28 @@ def test_entry_points_can_be_skipped(three_plugins):
 
 
 def test_plugin_info_describes_the_source(three_plugins):
-    info = {p.name: p for p in load_plugins().plugins}
+    [alpha] = load_plugins(allow=["alpha"]).plugins
 
-    assert [info[name].builtin for name in BUILTINS] == [True, True]
-    assert {info[name].distribution for name in BUILTINS} == {"dialogkit"}
-    assert info["console"].module == "dialogkit_console"
-    alpha = info["alpha"]
-    assert (alpha.builtin, alpha.distribution, alpha.version) == (False, "alpha-pkg", "1.0")
+    assert (alpha.name, alpha.builtin, alpha.distribution, alpha.version) == (
+        "alpha",
+        False,
+        "alpha-pkg",
+        "1.0",
+    )
     assert alpha.source == "alpha-pkg 1.0"
     assert alpha.module == "alpha_plugin"
     assert alpha.path is not None and alpha.path.endswith("alpha_plugin.py")
     assert dict(alpha.registers) == {"channel": ("alpha-channel",)}
+
+
+def test_builtin_plugins_are_ordinary_entry_points(make_plugin_system):
+    """Built-ins load through the entry-point group, sorted among the others."""
+    system = make_plugin_system(entry_points=True, allow=BUILTINS)
+
+    info = {p.name: p for p in system.plugins}
+    assert [p.name for p in system.plugins] == BUILTINS
+    assert all(info[name].builtin and info[name].distribution == "dialogkit" for name in BUILTINS)
+    assert info["console"].module == "dialogkit_console"
 
 
 # --- records --------------------------------------------------------------------------------
@@ -436,7 +463,9 @@ def test_plugin_info_describes_the_source(three_plugins):
         lambda: Channel("sms", "s", dict),
         lambda: QuestionType(name="q", summary="s", schema=[], normalize=max),
         lambda: ModerationMode(name="m", summary="s", sponsor_sees_identities=1),
-        lambda: ModerationMode(name="m", summary="s", sponsor_sees_identities=True, min_group_size=0),
+        lambda: ModerationMode(
+            name="m", summary="", sponsor_sees_identities=True, min_group_size=0
+        ),
         lambda: Importer(name="csv", summary="s", suffixes=".csv", load=list),
         lambda: Importer(name="csv", summary="s", suffixes=("csv",), load=list),
         lambda: Exporter(name="csv", summary="s", suffix=".", write=print),
@@ -468,10 +497,10 @@ def test_plugin_system_names_plugins_and_accepts_modules():
     module = ModuleType("acme.plugin")
     module.dialogkit_channels = hookimpl(lambda: [channel("fax")])  # type: ignore[attr-defined]
 
-    system = plugin_system(Sms, Sms(), module, ("named", Everything))
+    system = plugin_system(Tagger, Tagger(), module, ("named", Everything))
 
-    assert [p.name for p in system.plugins] == ["Sms", "Sms-2", "acme.plugin", "named"]
-    assert system.plugins[0].module == "tests.test_plugins:Sms"
+    assert [p.name for p in system.plugins] == ["Tagger", "Tagger-2", "acme.plugin", "named"]
+    assert system.plugins[0].module.endswith("test_plugins:Tagger")
     assert system.plugins[0].path is not None and system.plugins[0].path.endswith(".py")
     assert (system.plugins[2].module, system.plugins[2].path) == ("acme.plugin", None)
     assert system.registry.provider("channel", "fax") == "acme.plugin"

@@ -17,14 +17,14 @@ COMMANDS = {
     "/refused": Reply(action="decline", reason="refused"),
     "/stop": Reply(action="stop"),
 }
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _PICKS = re.compile(r"^\s*([\w\s,]*?)\s*(?::\s*(.*))?$", re.DOTALL)
 _YES = {"y", "yes", "true", "1"}
 _NO = {"n", "no", "false", "0"}
 
 
 def clean(text: str | None) -> str:
-    """Text made safe for a terminal: control characters (escape sequences) removed."""
+    """Text made safe for a terminal: escape sequences and control characters removed."""
     return _CONTROL.sub("", text or "")
 
 

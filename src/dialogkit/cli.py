@@ -60,7 +60,9 @@ def _load(block: tuple[str, ...], allow: tuple[str, ...]) -> PluginSystem:
         if issubclass(warning.category, PluginWarning):
             click.echo(f"warning: {warning.message}", err=True)
         else:
-            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
+            warnings.showwarning(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
     sources = {info.name: info.source for info in system.plugins}
     clashes = [
         f"plugin {plugin!r} ({sources[plugin]}) registers the command {name!r}, which is a core "

@@ -16,7 +16,7 @@ def lint_script(script: Script, rules: Mapping[str, LintRule]) -> list[Diagnosti
     for name in sorted(rules):
         for finding in rules[name].check(script):
             node = script.by_id.get(finding.node_id) if finding.node_id else None
-            path = node.path if node is not None else ()
+            path = (*node.path, "text") if node is not None else ()
             line, col = source.locate(script.source, path) if script.source else (1, 1)
             diagnostics.append(Diagnostic(
                 script.file, line, col, format_path(path),

@@ -35,10 +35,11 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType, ModuleType
 from typing import Any
 
+import attr
 import attrs
 import pluggy
 
-from dialogkit import hookspecs
+from dialogkit import hookspecs, plugin_types
 from dialogkit.plugin_types import (
     Channel,
     CliCommand,
@@ -53,6 +54,7 @@ from dialogkit.plugin_types import (
 __all__ = [
     "ALLOW_ENV",
     "BLOCK_ENV",
+    "CORE_DISTRIBUTION",
     "ENTRY_POINT_GROUP",
     "KINDS",
     "DuplicateNameError",
@@ -68,6 +70,8 @@ __all__ = [
 ENTRY_POINT_GROUP = "dialogkit"
 BLOCK_ENV = "DIALOGKIT_BLOCK_PLUGINS"
 ALLOW_ENV = "DIALOGKIT_ALLOW_PLUGINS"
+CORE_DISTRIBUTION = "dialogkit"
+"""Plugins shipped in this distribution are the built-ins."""
 
 
 @attrs.frozen
@@ -233,7 +237,7 @@ class _Candidate:
             version=self.version,
             module=self.module,
             path=getattr(module, "__file__", None),
-            builtin=_canonical(self.distribution or "") == hookspecs.PROJECT,
+            builtin=_canonical(self.distribution or "") == CORE_DISTRIBUTION,
             registers={kind: tuple(r.name for r in items) for kind, items in records.items()},
         )
 
@@ -259,28 +263,9 @@ def load_plugins(
     """
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
-    candidates: list[_Candidate] = []
-    problems: list[PluginProblem] = []
-    blocked: list[str] = []
-    if entry_points:
-        denied = set(block) | _env_names(BLOCK_ENV)
-        env_allowed = _env_names(ALLOW_ENV)
-        allowed = None if allow is None and not env_allowed else set(allow or ()) | env_allowed
-        for ep in _sorted_entry_points():
-            if ep.name in denied or (allowed is not None and ep.name not in allowed):
-                blocked.append(ep.name)
-                continue
-            candidate = _Candidate(
-                name=ep.name,
-                obj=None,
-                distribution=ep.dist.name if ep.dist else None,
-                version=ep.dist.version if ep.dist else None,
-                module=ep.value,
-            )
-            try:
-                candidates.append(attrs.evolve(candidate, obj=ep.load()))
-            except Exception as exc:
-                problems.append(candidate.problem(f"could not be imported: {_summary(exc)}"))
+    candidates, problems, blocked = (
+        _from_entry_points(block, allow) if entry_points else ([], [], [])
+    )
     candidates += [
         _Candidate(name=name, obj=obj, distribution=None, version=None, module=_reference(obj))
         for name, obj in extra
@@ -309,9 +294,33 @@ def load_plugins(
     )
 
 
-def _sorted_entry_points() -> list[importlib.metadata.EntryPoint]:
+def _from_entry_points(
+    block: Iterable[str], allow: Iterable[str] | None
+) -> tuple[list[_Candidate], list[PluginProblem], list[str]]:
+    """Import the selected entry points in name order: (loaded, import problems, blocked)."""
+    denied = set(block) | _env_names(BLOCK_ENV)
+    env_allowed = _env_names(ALLOW_ENV)
+    allowed = None if allow is None and not env_allowed else set(allow or ()) | env_allowed
     found = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
-    return sorted(found, key=lambda ep: (ep.name, ep.dist.name if ep.dist else ""))
+    loaded: list[_Candidate] = []
+    problems: list[PluginProblem] = []
+    blocked: list[str] = []
+    for ep in sorted(found, key=lambda ep: (ep.name, ep.dist.name if ep.dist else "")):
+        if ep.name in denied or (allowed is not None and ep.name not in allowed):
+            blocked.append(ep.name)
+            continue
+        candidate = _Candidate(
+            name=ep.name,
+            obj=None,
+            distribution=ep.dist.name if ep.dist else None,
+            version=ep.dist.version if ep.dist else None,
+            module=ep.value,
+        )
+        try:
+            loaded.append(attrs.evolve(candidate, obj=ep.load()))
+        except Exception as exc:
+            problems.append(candidate.problem(f"could not be imported: {_summary(exc)}"))
+    return loaded, problems, blocked
 
 
 def _register(manager: pluggy.PluginManager, candidate: _Candidate) -> None:
@@ -372,9 +381,7 @@ def _call_registration(caller: pluggy.HookCaller, kind: Kind) -> list[Any]:
             raise _Broken(f"{kind.hook} raised {_summary(exc)}") from exc
     for record in records:
         if not isinstance(record, kind.record_type):
-            raise _Broken(
-                f"{kind.hook} yielded {type(record).__name__} {record!r:.60}, expected {expected}"
-            )
+            raise _Broken(f"{kind.hook} yielded {record!r:.80}, expected a {expected} record")
     return records
 
 
@@ -409,7 +416,22 @@ def _reference(obj: object) -> str:
     return f"{target.__module__}:{target.__qualname__}"
 
 
+# Frames inside these are validation machinery; a problem is located in the plugin's code.
+_MACHINERY = tuple(
+    os.path.dirname(path) if path.endswith("__init__.py") else path
+    for path in (attr.__file__, attrs.__file__, plugin_types.__file__)
+)
+
+
 def _summary(exc: BaseException) -> str:
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith("<")]
+    """``Type: message (at file:line)``, located at the innermost frame of the plugin's code."""
+    frames = [
+        frame
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if not frame.filename.startswith(("<", *_MACHINERY))
+    ]
     where = f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
-    return f"{type(exc).__name__}: {exc}{where}"
+    # attrs validators raise (message, attribute, ...) tuples: keep the message.
+    args = exc.args
+    text = args[0] if len(args) > 1 and isinstance(args[0], str) else str(exc)
+    return f"{type(exc).__name__}: {text}{where}"

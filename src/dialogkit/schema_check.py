@@ -15,18 +15,21 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
-from referencing import Registry, Resolver
+from referencing import Registry
+from referencing._core import Resolver
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from dialogkit.diagnostics import Diagnostic, PathItem, format_path, sort_key
 from dialogkit.source import locate
+
+Path = tuple[PathItem, ...]
 
 _NON_QUESTIONS = ("statement", "section")
 
@@ -46,6 +49,7 @@ _DEF_NOUNS = {
     "option": "an option (a string, or a mapping with 'value' and 'label')",
     "multiple_choice_option": "an option (a string, or a mapping with 'value' and 'label')",
     "node": "a node (a mapping with 'id', 'type' and the type's fields)",
+    "expression": "an expression (a string)",
 }
 
 # What a pattern means, as (noun, explanation).
@@ -98,7 +102,7 @@ def _without_consequences(problems: list[_Problem]) -> Iterator[_Problem]:
     """Drop problems that follow from a wrong type at the same place."""
     wrong_type = {p.path for p in problems if p.kind == "type"}
     for problem in problems:
-        if problem.kind == "type" or problem.key or problem.path not in wrong_type:
+        if problem.kind == "type" or problem.path not in wrong_type:
             yield problem
 
 
@@ -111,13 +115,28 @@ class _Checker:
         defs = schema.get("$defs", {})
         self.def_names = {id(sub): name for name, sub in defs.items()}
         node = defs.get("node", {})
-        self.node_types: list[str] = list(node.get("properties", {}).get("type", {}).get("enum", []))
+        type_schema = node.get("properties", {}).get("type", {})
+        self.node_types: list[str] = list(type_schema.get("enum", []))
         resource = DRAFT202012.create_resource(schema)
         base = schema.get("$id", "")
         self.resolver: Resolver[Any] = Registry().with_resource(base, resource).crawl().resolver(
             base_uri=base
         )
         self._fields_by_type: dict[str, set[str]] | None = None
+        self._handlers: dict[str, Callable[[ValidationError, Path], list[_Problem]]] = {
+            "type": self._on_type,
+            "enum": self._on_enum,
+            "const": self._on_const,
+            "uniqueItems": self._on_unique_items,
+            "pattern": self._on_pattern,
+            "required": self._on_required,
+            "additionalProperties": self._on_additional_properties,
+            "unevaluatedProperties": self._on_unevaluated_properties,
+            "not": self._on_not,
+            "anyOf": self._on_any_of,
+            "oneOf": self._on_any_of,
+            "false": self._on_false,
+        }
 
     # -- naming ---------------------------------------------------------------------------
 
@@ -173,7 +192,7 @@ class _Checker:
             return [_Problem(path, self._about(path, words), kind=kind)]
         if kind in _SIZES:
             return [_Problem(path, self._about(path, _size_words(error)), kind=kind)]
-        handler = getattr(self, f"_on_{kind}", None)
+        handler = self._handlers.get(kind)
         if handler is not None:
             return handler(error, path)
         return [_Problem(path, self._about(path, _first_line(error.message)), kind=kind)]
@@ -206,7 +225,7 @@ class _Checker:
         words = f"must be {_quote(error.validator_value)} (got {_quote(error.instance)})"
         return [_Problem(path, self._about(path, words), kind="const")]
 
-    def _on_uniqueItems(self, error: ValidationError, path: Path) -> list[_Problem]:  # noqa: N802
+    def _on_unique_items(self, error: ValidationError, path: Path) -> list[_Problem]:
         items = list(error.instance)
         for index, item in enumerate(items):
             if item in items[:index]:
@@ -236,7 +255,9 @@ class _Checker:
         problems = []
         for name in error.validator_value:
             if name not in present:
-                hint = "start the file with 'dialogkit: 1'" if not path and name == "dialogkit" else None
+                hint = None
+                if not path and name == "dialogkit":
+                    hint = "start the file with 'dialogkit: 1'"
                 message = f"{_quote(name)} is required{self._inside(path)}"
                 problems.append(_Problem(path, message, hint, kind="required"))
         return problems
@@ -247,13 +268,13 @@ class _Checker:
         rel = path[depth:] if node is not None else path
         return f" in {_quote(format_path(rel))}" if rel else ""
 
-    def _on_additionalProperties(self, error: ValidationError, path: Path) -> list[_Problem]:  # noqa: N802
+    def _on_additional_properties(self, error: ValidationError, path: Path) -> list[_Problem]:
         schema = error.schema
         known = set(schema.get("properties", {}))
         patterns = list(schema.get("patternProperties", {}))
         return self._unknown_fields(error, path, known, patterns)
 
-    def _on_unevaluatedProperties(self, error: ValidationError, path: Path) -> list[_Problem]:  # noqa: N802
+    def _on_unevaluated_properties(self, error: ValidationError, path: Path) -> list[_Problem]:
         known: set[str] = set()
         patterns: list[str] = []
         _collect_properties(error.schema, self.resolver, known, patterns, set())
@@ -307,14 +328,15 @@ class _Checker:
         return self._fields_by_type
 
     def _on_not(self, error: ValidationError, path: Path) -> list[_Problem]:
-        names = error.validator_value.get("required") if isinstance(error.validator_value, Mapping) else None
+        forbidden = error.validator_value
+        names = forbidden.get("required") if isinstance(forbidden, Mapping) else None
         if isinstance(names, list) and len(names) > 1:
             message = f"{_and_or(names, 'and')} cannot be used together{self._inside(path)}"
             return [_Problem(path, message, "keep only one of them", kind="not",
                              at=(*path, names[-1]), key=True)]
         return [_Problem(path, self._about(path, "is not allowed here"), kind="not")]
 
-    def _on_anyOf(self, error: ValidationError, path: Path) -> list[_Problem]:  # noqa: N802
+    def _on_any_of(self, error: ValidationError, path: Path) -> list[_Problem]:
         context = list(error.context or [])
         if context and all(e.validator == "required" and not e.path for e in context):
             names = [n for e in context for n in e.validator_value]
@@ -325,13 +347,8 @@ class _Checker:
             return self.explain(best)
         return [_Problem(path, self._about(path, "does not match any of the allowed forms"))]
 
-    _on_oneOf = _on_anyOf  # noqa: N815
-
     def _on_false(self, error: ValidationError, path: Path) -> list[_Problem]:
         return [_Problem(path, self._about(path, "is not allowed here"), kind="false")]
-
-
-Path = tuple[PathItem, ...]
 
 _BOUNDS = {
     "minimum": "at least",
@@ -390,9 +407,14 @@ def _pattern_words(pattern: str) -> tuple[str, str]:
     return _PATTERNS.get(pattern, ("text", f"matching the pattern {pattern}"))
 
 
+_BOOLEAN_WORDS = frozenset({"yes", "no", "y", "n", "on", "off", "true", "false"})
+
+
 def _type_hint(types: list[str], value: Any) -> str | None:
     if value is None:
         return "the value is empty"
+    if "boolean" in types and isinstance(value, str) and value.lower() in _BOOLEAN_WORDS:
+        return "write true or false, without quotes"
     if "string" in types and isinstance(value, bool | int | float):
         return "put the value in quotes to make it a string"
     if isinstance(value, str) and {"number", "integer", "boolean"} & set(types):
@@ -413,9 +435,11 @@ def _suggest(word: Any, choices: Sequence[str]) -> str | None:
 
 def _quote(value: Any) -> str:
     """A value as written in a message: strings in single quotes, the rest as JSON."""
-    if isinstance(value, str):
-        return "'" + value.replace("'", "\\'") + "'" if len(value) <= 60 else _quote(value[:57] + "...")
-    return _show_json(value)
+    if not isinstance(value, str):
+        return _show_json(value)
+    if len(value) > 60:
+        value = value[:57] + "..."
+    return "'" + value.replace("'", "\\'") + "'"
 
 
 def _show_json(value: Any) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 from attrs import field, frozen
 
 from dialogkit import model
+from dialogkit.diagnostics import format_path
 from dialogkit.expressions import (
     Expression,
     ExpressionError,
@@ -29,16 +30,43 @@ GLOBAL_NAMES = frozenset(
     ("answers", "respondent", "role", "segment", "segments", "channel", "language", "calc")
 )
 PROBE_NAMES = frozenset(("answer", "previous"))
-STANDARD_PROBES = (
-    "Why is that important to you?",
-    "And why does that matter to you?",
-    "What would that make possible for you?",
-    "What is behind that for you?",
-    "Is there anything else you would like to add about that?",
-)
+STANDARD_PROBES: Mapping[str, tuple[str, ...]] = {
+    "en": (
+        "Why is that important to you?",
+        "And why does that matter to you?",
+        "What would that make possible for you?",
+        "What is behind that for you?",
+        "Is there anything else you would like to add about that?",
+    ),
+    "de": (
+        "Warum ist Ihnen das wichtig?",
+        "Und warum ist das für Sie von Bedeutung?",
+        "Was würde das für Sie möglich machen?",
+        "Was steckt für Sie dahinter?",
+        "Möchten Sie dazu noch etwas ergänzen?",
+    ),
+    "fr": (
+        "Pourquoi est-ce important pour vous ?",
+        "Et pourquoi cela compte-t-il pour vous ?",
+        "Qu'est-ce que cela vous permettrait de faire ?",
+        "Qu'y a-t-il derrière cela pour vous ?",
+        "Souhaitez-vous ajouter autre chose à ce sujet ?",
+    ),
+    "es": (
+        "¿Por qué es importante para usted?",
+        "¿Y por qué le importa eso?",
+        "¿Qué le permitiría hacer eso?",
+        "¿Qué hay detrás de eso para usted?",
+        "¿Hay algo más que quiera añadir sobre eso?",
+    ),
+}
+"""The why-ladder, by language; a script language without its own falls back to English."""
 DEFAULT_STOP_PHRASES = (
     "don't know", "dont know", "do not know", "not sure", "no idea", "idk", "nothing", "none",
     "no", "n/a", "na", "no comment",
+    "weiß nicht", "weiss nicht", "keine ahnung", "nichts", "nein",
+    "je ne sais pas", "sais pas", "rien", "non",
+    "no sé", "no se", "nada",
 )
 DEFAULT_MIN_LENGTH = 2
 CHOICE_TYPES = ("single_choice", "multiple_choice")
@@ -202,7 +230,7 @@ class _Compiler:
         while stack:
             node_path, node = stack.pop()
             if node.id in self.first_path:
-                first = ".".join(str(p) for p in self.first_path[node.id])
+                first = format_path(self.first_path[node.id])
                 self.problem(node_path + ("id",), f"duplicate id '{node.id}' (first used at {first})")
             else:
                 self.first_path[node.id] = node_path
@@ -422,9 +450,10 @@ class _Compiler:
         probe_names = names | PROBE_NAMES
         if spec.wording == "standard":
             wordings = tuple(
-                LocalizedText({model.ANY_LANGUAGE: compile_template(text, ())},
-                              self.default_language)
-                for text in STANDARD_PROBES[: spec.depth]
+                LocalizedText({language: compile_template(STANDARD_PROBES.get(
+                    language, STANDARD_PROBES["en"])[level], ())
+                    for language in self.document.languages}, self.default_language)
+                for level in range(spec.depth)
             )
         elif isinstance(spec.wording, str):
             self.problem(path + ("wording",), f"'wording' must be 'standard' or a list of texts "

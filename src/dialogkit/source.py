@@ -69,8 +69,11 @@ def parse(text: str, file: str = "<string>") -> Document:
         raise ScriptError([_empty(file)])
     try:
         data = _yaml().load(text)
-    except DuplicateKeyError:
-        raise ScriptError(_duplicate_keys(text, file)) from None
+    except DuplicateKeyError as exc:
+        # ruamel stops at the first one; list them all (it also catches keys equal only as
+        # Python values, like 1 and true: then report its own finding).
+        found = _duplicate_keys(text, file) or [_syntax_diagnostic(exc, text, file, "")]
+        raise ScriptError(found) from None
     except YAMLError as exc:
         raise ScriptError([_syntax_diagnostic(exc, text, file)]) from None
     if data is None:
@@ -177,7 +180,9 @@ def locate(document: Document | Any, path: Sequence[PathItem], *, key: bool = Fa
     return line + 1, col + 1
 
 
-def locate_in_string(document: Document | Any, path: Sequence[PathItem], char_offset: int) -> Position:
+def locate_in_string(
+    document: Document | Any, path: Sequence[PathItem], char_offset: int
+) -> Position:
     """The 1-based (line, col) of character ``char_offset`` of the string value at ``path``.
 
     Exact for plain and quoted scalars on one line; for scalars that span lines (block
@@ -333,17 +338,21 @@ def _kind(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-def _syntax_diagnostic(exc: YAMLError, text: str, file: str) -> Diagnostic:
+def _syntax_diagnostic(
+    exc: YAMLError, text: str, file: str, prefix: str = "YAML syntax error: "
+) -> Diagnostic:
     if isinstance(exc, ReaderError):
         line, col = _offset_position(text, exc.position)
-        message = f"the file contains a character YAML does not allow (code {exc.character!r})"
+        char = exc.character
+        code = char if isinstance(char, int) else ord(str(char)[:1] or "?")
+        message = f"the file contains a character YAML does not allow (U+{code:04X})"
         return Diagnostic(file, line, col, "", message)
     if not isinstance(exc, MarkedYAMLError):
         return Diagnostic(file, 1, 1, "", f"YAML error: {exc}")
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     problem = (exc.problem or exc.context or "invalid YAML").strip()
-    message = f"YAML syntax error: {problem}"
+    message = f"{prefix}{problem}"
     if exc.context and exc.problem and exc.context_mark is not None:
         where = f"{exc.context_mark.line + 1}:{exc.context_mark.column + 1}"
         message += f" ({exc.context} started at {where})"

@@ -76,9 +76,7 @@ def fake_distribution(
         files: dict[str, str] | None = None,
     ) -> Path:
         root = tmp_path / f"site-{next(counter)}-{name}"
-        dist_info = write_distribution(
-            root, name, version, entry_points=entry_points, files=files
-        )
+        dist_info = write_distribution(root, name, version, entry_points=entry_points, files=files)
         top_level.update(Path(path).parts[0].removesuffix(".py") for path in files or {})
         monkeypatch.syspath_prepend(str(root))
         return dist_info

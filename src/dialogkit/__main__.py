@@ -1,0 +1,5 @@
+"""`python -m dialogkit` runs the command line."""
+
+from dialogkit.cli import main
+
+main()

@@ -17,7 +17,6 @@ from dialogkit.channels import apply_reply
 from dialogkit.cli import current_plugin_system
 from dialogkit.diagnostics import ScriptError
 from dialogkit.engine import Conversation, NavigationError, Respondent
-from dialogkit.events import Event
 from dialogkit.followups import FollowUpDispatcher
 from dialogkit.loader import load_script
 from dialogkit.script import Script

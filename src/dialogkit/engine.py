@@ -315,7 +315,7 @@ class Conversation:
         key = prompt.key
         state.answers[key] = stored
         state.declined.pop(key, None)
-        if isinstance(stored, list) and OTHER in stored or stored == OTHER:
+        if (isinstance(stored, list) and OTHER in stored) or stored == OTHER:
             state.other[key] = (other or "").strip()
         else:
             state.other.pop(key, None)

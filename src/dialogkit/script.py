@@ -231,7 +231,8 @@ class _Compiler:
             node_path, node = stack.pop()
             if node.id in self.first_path:
                 first = format_path(self.first_path[node.id])
-                self.problem(node_path + ("id",), f"duplicate id '{node.id}' (first used at {first})")
+                self.problem(node_path + ("id",),
+                             f"duplicate id '{node.id}' (first used at {first})")
             else:
                 self.first_path[node.id] = node_path
                 self.order_of[node.id] = len(self.order_of)

@@ -307,6 +307,23 @@ def plan(specs: Sequence[QuestionSpec]) -> list[Any]:
     return values
 
 
+def describe(specs: Sequence[QuestionSpec], values: Sequence[Any]) -> str:
+    """A one-line summary of a generated script and its run."""
+    conditional = sum(s.when is not None for s in specs)
+    on_calc = sum(s.when is not None and "calc." in s.when for s in specs)
+    substituted = sum("{" in s.text for s in specs)
+    probed = sum(s.probe is not None for s in specs)
+    answers: dict[str, Any] = {}
+    asked = 0
+    for spec in specs:
+        if spec.cond is None or spec.cond(answers):
+            answers[spec.id] = spec.answer
+            asked += 1
+    return (f"{len(specs)} questions: {conditional} conditional ({on_calc} on a calculation), "
+            f"{substituted} with substitutions, {probed} with probes; a run asks {asked} "
+            f"questions and {len(values) - asked} probes")
+
+
 # --------------------------------------------------------------------------- the engine
 
 
@@ -534,10 +551,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     sizes = (100, 200, 1000)
     cases: dict[int, tuple[Measure, Measure]] = {}
     compile_s: dict[int, float] = {}
+    summaries: list[str] = []
     for n in sizes:
         script, specs, compile_s[n] = build(n)
         values = plan(specs)
         verify(script, specs, values)
+        summaries.append(describe(specs, values))
         questions = [BaselineQuestion(s) for s in specs]
         attributes = dict(ATTRIBUTES)
         engine = Measure("engine", n, len(values),
@@ -550,6 +569,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"dialogkit engine benchmark — Python {platform.python_version()}, "
           f"{os.cpu_count()} CPUs, {'quick' if args.quick else 'full'} run, "
           f"best of {repeats} repeats, gc {'on' if args.gc else 'paused'} while timing")
+    for summary in summaries:
+        print(f"  {summary}")
     print()
     header = (f"{'questions':>9}  {'answers/run':>11}  {'compile ms':>10}  {'engine ans/s':>12}  "
               f"{'µs/answer':>9}  {'(median)':>8}  {'baseline ans/s':>14}  {'µs/answer':>9}  "

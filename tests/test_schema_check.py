@@ -339,7 +339,8 @@ QUESTION_FIELDS = {**NODE_FIELDS, "help": texts, "interviewer": texts, "required
 
 def option(exclusive: bool) -> st.SearchStrategy[Any]:
     optional = {"fixed": st.booleans()} | ({"exclusive": st.booleans()} if exclusive else {})
-    return st.one_of(words, st.fixed_dictionaries({"value": words, "label": texts}, optional))
+    mapping = st.fixed_dictionaries({"value": words, "label": texts}, optional=optional)
+    return st.one_of(words, mapping)
 
 
 def question(type_name: str, required: dict[str, Any] | None = None,
@@ -421,3 +422,27 @@ def test_a_field_of_the_wrong_type_is_reported_inside_its_node(
             else len(text.splitlines()))
     assert any(first <= d.line <= last for d in diagnostics), (first, last, diagnostics)
     assert all(d.path.startswith(f"nodes[{index}]") for d in diagnostics)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["id", "type", "text", "nodes", "options", "points", "en", "loop"])
+        | st.text(max_size=4), inner, max_size=4),
+    max_leaves=15,
+)
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(json_values | nodes, max_size=3),
+       st.dictionaries(st.sampled_from(["title", "languages", "roles", "calculations",
+                                        "probe_defaults", "zz"]), json_values, max_size=3))
+def test_any_document_gets_located_plain_words(
+    node_list: list[Any], fields: dict[str, Any]
+) -> None:
+    text = dump({**script(), "nodes": node_list, **fields})
+    line_count = len(text.splitlines())
+    for diagnostic in check_text(text, script_schema({"stars": STARS})):
+        assert 1 <= diagnostic.line <= line_count
+        assert "valid under" not in diagnostic.message
+        assert "is not of type" not in diagnostic.message

@@ -8,6 +8,7 @@ written for the respondent.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -144,10 +145,11 @@ def _check_number(node: CompiledNode, value: Any, other: str | None) -> int | fl
             value = float(value.strip().replace(",", ""))
         except ValueError:
             raise AnswerError(expected) from None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or (isinstance(value, float) and not math.isfinite(value)):
         raise AnswerError(expected)
     if question.integer:
-        if not float(value).is_integer():
+        if isinstance(value, float) and not value.is_integer():
             raise AnswerError(expected)
         value = int(value)
     elif isinstance(value, float) and value.is_integer():

@@ -30,7 +30,7 @@ from typing import Any
 from attrs import define, field
 
 from dialogkit.answers import AnswerError
-from dialogkit.engine import Conversation, Prompt, Respondent
+from dialogkit.engine import Conversation, NavigationError, Prompt, Respondent
 from dialogkit.events import Event
 from dialogkit.script import Script
 
@@ -168,7 +168,7 @@ def run_with_answers(
                     f"the answers file has no answer for '{prompt.key}' ({prompt.text!r})")
         if action == "decline":
             step["declined"] = given
-            events = conversation.decline(given)
+            events = _decline(conversation, prompt, given)
         else:
             value, other = given
             if prompt.kind != "statement":
@@ -195,6 +195,14 @@ def _answer(conversation: Conversation, prompt: Prompt, value: Any, other: Any) 
     except AnswerError as error:
         raise AnswersFileError(
             f"the answer for '{prompt.key}' ({value!r}) was refused: {error.message}") from None
+
+
+def _decline(conversation: Conversation, prompt: Prompt, reason: Any) -> list[Event]:
+    try:
+        return conversation.decline(reason)
+    except (NavigationError, ValueError) as error:
+        raise AnswersFileError(
+            f"declining '{prompt.key}' ({reason!r}) was refused: {error}") from None
 
 
 def _describe(prompt: Prompt) -> dict[str, Any]:

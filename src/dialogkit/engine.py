@@ -315,7 +315,8 @@ class Conversation:
         key = prompt.key
         state.answers[key] = stored
         state.declined.pop(key, None)
-        if (isinstance(stored, list) and OTHER in stored) or stored == OTHER:
+        if node.other_label is not None and (
+                (isinstance(stored, list) and OTHER in stored) or stored == OTHER):
             state.other[key] = (other or "").strip()
         else:
             state.other.pop(key, None)
@@ -349,7 +350,11 @@ class Conversation:
         state = self.state
         key = prompt.key
         if prompt.kind == "probe":
-            state.probes[key] = state.probes.get(key, [])[: prompt.probe_level - 1]
+            kept = state.probes.get(key, [])[: prompt.probe_level - 1]
+            if kept:
+                state.probes[key] = kept
+            else:  # no probe answered: like a question never probed
+                state.probes.pop(key, None)
             state.trail.append((self._frames, prompt.probe_level, key))
             self._emit("declined", key, prompt.node_id, {"reason": reason,
                                                          "level": prompt.probe_level})
@@ -361,6 +366,7 @@ class Conversation:
         state.declined[key] = reason
         state.other.pop(key, None)
         state.probes.pop(key, None)
+        state.referrals = [r for r in state.referrals if r["key"] != key]
         state.trail.append((self._frames, 0, key))
         self._emit("declined", key, prompt.node_id, {"reason": reason})
         self._advance()
@@ -428,7 +434,13 @@ class Conversation:
             return False
         if node.segments and not node.segments & self._segments:
             return False
-        return node.when is None or bool(node.when.evaluate(self._env(frames)))
+        if node.when is not None and not node.when.evaluate(self._env(frames)):
+            return False
+        options_from = getattr(node.node, "options_from", None)
+        if options_from:  # carry-forward with nothing picked: there is nothing to choose from
+            source = self.script.by_id[options_from]
+            return not is_empty(self._env(frames)["answers"].get(source.id))
+        return True
 
     def _loop_items(self, section: CompiledNode, frames: Sequence[Frame]
                     ) -> tuple[tuple[str, str], ...]:
@@ -499,10 +511,14 @@ class Conversation:
 
     def _advance(self) -> None:
         section_id, pos, index, items = self._frames[-1]
-        frames = [*self._frames[:-1], (section_id, pos + 1, index, items)]
-        self._move_to(self._settle(frames))
-        if self.state.rewound:
-            self._drop_untaken_branches()
+        start = (*self._frames[:-1], (section_id, pos + 1, index, items))
+        frames = self._settle(list(start))
+        while self.state.rewound:  # drop before asking: the next prompt must not use them
+            self._frames = frames or ()
+            if not self._drop_untaken_branches():
+                break
+            frames = self._settle(list(start))  # what is shown may depend on dropped answers
+        self._move_to(frames)
 
     def _finish(self, outcome: Literal["completed", "referred"]) -> None:
         self.state.status = outcome
@@ -511,29 +527,32 @@ class Conversation:
         self._prompt = None
         self._emit("completed", data={"outcome": outcome})
 
-    def _drop_untaken_branches(self) -> None:
-        """After going back and changing an answer, drop answers of the path no longer taken."""
+    def _drop_untaken_branches(self) -> bool:
+        """After going back and changing an answer, drop answers of the path no longer taken.
+
+        The path ahead is walked as the answers stand now (an unanswered question is null);
+        answers neither behind (in the trail) nor on it are dropped. While answers ahead are
+        left, this is repeated at every step, as the answers still to give may change the path.
+        Returns whether any answer was dropped.
+        """
         state = self.state
-        keep = {key for _, _, key in state.trail}
+        behind = {key for _, _, key in state.trail}
+        keep = set(behind)
         frames: tuple[Frame, ...] | None = self._frames or None
-        ahead = False
         while frames is not None:
-            key = self._key(frames)
-            keep.add(key)
-            node = self._node(frames)
-            if node.type != "statement":
-                if key not in state.answers:
-                    break
-                ahead = True
+            keep.add(self._key(frames))
             section_id, pos, index, items = frames[-1]
             frames = self._settle([*frames[:-1], (section_id, pos + 1, index, items)])
-        for key in [k for k in state.answers if k not in keep]:
+        dropped = [k for k in state.answers if k not in keep]
+        for key in dropped:
             del state.answers[key]
             state.declined.pop(key, None)
             state.other.pop(key, None)
             state.probes.pop(key, None)
+            state.referrals = [r for r in state.referrals if r["key"] != key]
             self._emit("dropped", key, key.split("[", 1)[0])
-        state.rewound = ahead
+        state.rewound = any(key not in behind for key in state.answers)
+        return bool(dropped)
 
     def _correct(self, node: CompiledNode) -> None:
         """A confirmation answered "no": go back to the question it confirms."""
@@ -556,10 +575,14 @@ class Conversation:
         self._advance()
 
     def _refer(self, node: CompiledNode, key: str, referral: dict[str, str]) -> None:
-        self.state.referrals.append({"key": key, **referral})
+        state = self.state  # answered again (after going back): the new answer replaces it
+        state.referrals = [*(r for r in state.referrals if r["key"] != key),
+                           {"key": key, **referral}]
         self._emit("referred", key, node.id, {"referral": referral})
         if node.node.end:
             self._finish("referred")
+            if state.rewound:
+                self._drop_untaken_branches()
         else:
             self._advance()
 
@@ -584,7 +607,8 @@ class Conversation:
             raise AnswerError("Please write your answer as text.")
         if not text:
             return self.decline("skipped")
-        state.probes[key] = [*state.probes.get(key, [])[: level - 1], text]
+        given = state.probes.get(key, [])  # later levels are kept until probing ends
+        state.probes[key] = [*given[: level - 1], text, *given[level:]]
         state.trail.append((self._frames, level, key))
         self._emit("probe_answered", key, node.id, {"level": level, "text": text})
         if level < node.probe.depth and not node.probe.stops(text):
@@ -592,6 +616,7 @@ class Conversation:
             self._prompt = None
             self._emit("probed", key, node.id, {"level": level + 1, "text": self.prompt.text})
         else:
+            del state.probes[key][level:]
             self._advance()
         return self._take_events()
 

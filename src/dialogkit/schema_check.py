@@ -22,16 +22,14 @@ import attrs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry
-from referencing._core import Resolver
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from dialogkit.diagnostics import Diagnostic, PathItem, format_path, sort_key
+from dialogkit.schemas import NON_QUESTION_TYPES
 from dialogkit.source import locate
 
 Path = tuple[PathItem, ...]
-
-_NON_QUESTIONS = ("statement", "section")
 
 _JSON_TYPES = {
     "string": "a string",
@@ -119,9 +117,8 @@ class _Checker:
         self.node_types: list[str] = list(type_schema.get("enum", []))
         resource = DRAFT202012.create_resource(schema)
         base = schema.get("$id", "")
-        self.resolver: Resolver[Any] = Registry().with_resource(base, resource).crawl().resolver(
-            base_uri=base
-        )
+        registry = Registry().with_resource(base, resource).crawl()
+        self.resolver: Any = registry.resolver(base_uri=base)  # a referencing Resolver
         self._fields_by_type: dict[str, set[str]] | None = None
         self._handlers: dict[str, Callable[[ValidationError, Path], list[_Problem]]] = {
             "type": self._on_type,
@@ -162,12 +159,12 @@ class _Checker:
         if node is None:
             return ""
         node_type = node.get("type")
-        if node_type in _NON_QUESTIONS:
-            kind = str(node_type)
-        elif isinstance(node_type, str) and node_type in self.node_types:
-            kind = "question"
-        else:
+        if not isinstance(node_type, str) or node_type not in self.node_types:
             kind = "node"
+        elif node_type in NON_QUESTION_TYPES:
+            kind = node_type
+        else:
+            kind = "question"
         node_id = node.get("id")
         if isinstance(node_id, str) and node_id:
             return f"{kind} {_quote(node_id)}: "
@@ -378,7 +375,7 @@ def _size_words(error: ValidationError) -> str:
 
 
 def _collect_properties(
-    schema: Any, resolver: Resolver[Any], known: set[str], patterns: list[str], seen: set[int]
+    schema: Any, resolver: Any, known: set[str], patterns: list[str], seen: set[int]
 ) -> None:
     """Gather the property names ``schema`` declares, through $ref, allOf, if/then..."""
     if not isinstance(schema, Mapping) or id(schema) in seen:

@@ -71,6 +71,7 @@ DEFAULT_STOP_PHRASES = (
 DEFAULT_MIN_LENGTH = 2
 CHOICE_TYPES = ("single_choice", "multiple_choice")
 _PUNCTUATION = re.compile(r"[^\w\s/']+")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 def normalize_phrase(text: str) -> str:
@@ -284,6 +285,9 @@ class _Compiler:
                 self.problem(path, f"'calc.{key}': there is no calculation '{key}'", offset,
                              self.suggest(key, self.document.calculations))
 
+    def _choices(self) -> list[str]:
+        return [i for i, n in self.question_ids.items() if isinstance(n, model.SingleChoice)]
+
     def _answerable(self) -> list[str]:
         return [i for i, n in self.question_ids.items()
                 if not isinstance(n, (model.Statement, model.Section))]
@@ -348,7 +352,7 @@ class _Compiler:
         self.check_question(node, path, order)
         probe = None
         if isinstance(node, model.Question) and node.probes is not None and node.probes.depth:
-            probe = self.probe(node.probes, path + ("probes",), names)
+            probe = self.probe(node.probes, path + ("probes",), names, order)
         compiled = CompiledNode(question_number=number, texts=texts, probe=probe, **common,
                                 **extra)
         self.by_id.setdefault(node.id, compiled)
@@ -363,12 +367,12 @@ class _Compiler:
             loop_as = node.loop.as_
             loop_over = self.expression(node.loop.over, path + ("loop", "over"), names,
                                         before=common["order"])
-            if loop_as in GLOBAL_NAMES or loop_as in names:
+            if loop_as in GLOBAL_NAMES or loop_as in PROBE_NAMES or loop_as in names:
                 self.problem(path + ("loop", "as"),
                              f"loop name '{loop_as}' is already used; choose another name")
             child_names = names | {loop_as}
             loop_chain = loop_chain + (node.id,)
-        title = self.text(node.title, path + ("title",), names)
+        title = self.text(node.title, path + ("title",), child_names)  # shown for each item
         if title is not None:
             texts["title"] = title
         children = self.nodes(node.nodes, path + ("nodes",), child_names, loop_chain)
@@ -396,7 +400,7 @@ class _Compiler:
                 self.problem(path + ("options_from",),
                              f"'options_from' must name an earlier choice question; "
                              f"'{node.options_from}' is not one",
-                             hint=self.suggest(node.options_from, self._answerable()))
+                             hint=self.suggest(node.options_from, self._choices()))
             elif self.order_of[node.options_from] >= order:
                 self.problem(path + ("options_from",),
                              f"'{node.options_from}' is asked later, so it has no answer yet")
@@ -425,14 +429,20 @@ class _Compiler:
                 and node.min > node.max:
             self.problem(path + ("min",), f"'min' ({node.min:g}) is more than 'max' ({node.max:g})")
         if isinstance(node, model.DateQuestion):
+            bounds = {}
             for name in ("min", "max"):
                 value = getattr(node, name)
                 if value is not None:
-                    try:
-                        dt.date.fromisoformat(value)
+                    try:  # answers are compared as text, so only this exact form will do
+                        if not _ISO_DATE.fullmatch(value):
+                            raise ValueError(value)
+                        bounds[name] = dt.date.fromisoformat(value)
                     except ValueError:
                         self.problem(path + (name,), f"'{name}' must be a date as YYYY-MM-DD "
                                                      f"(got '{value}')")
+            if len(bounds) == 2 and bounds["min"] > bounds["max"]:
+                self.problem(path + ("min",), f"'min' ({node.min}) is later than 'max' "
+                                              f"({node.max})")
         if isinstance(node, model.Confirm):
             target = self.question_ids.get(node.of)
             if target is None or isinstance(target, (model.Statement, model.Section)):
@@ -446,8 +456,8 @@ class _Compiler:
             self.problem(path + ("type",), f"unknown question type '{node.type_name}'",
                          hint="is the plugin that provides it installed? (dialogkit plugins)")
 
-    def probe(self, spec: model.ProbeSpec, path: tuple[str | int, ...], names: frozenset[str]
-              ) -> ProbePlan:
+    def probe(self, spec: model.ProbeSpec, path: tuple[str | int, ...], names: frozenset[str],
+              order: int) -> ProbePlan:
         probe_names = names | PROBE_NAMES
         if spec.wording == "standard":
             wordings = tuple(
@@ -468,7 +478,8 @@ class _Compiler:
                                                   f"{spec.depth}: give one text per level")
         when = None
         if spec.when is not None:
-            when = self.expression(spec.when, path + ("when",), probe_names)
+            when = self.expression(spec.when, path + ("when",), probe_names,
+                                   before=order + 1)  # its own question has been answered
         phrases = spec.stop.phrases if spec.stop.phrases is not None else DEFAULT_STOP_PHRASES
         min_length = spec.stop.min_length
         return ProbePlan(

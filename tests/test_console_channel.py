@@ -1,0 +1,181 @@
+"""The built-in console channel: the channel contract suite, and what is particular to it."""
+
+from __future__ import annotations
+
+import pytest
+
+import dialogkit_console
+from dialogkit.answers import AnswerError
+from dialogkit.channels import Reply
+from dialogkit.engine import Prompt, PromptOption
+from dialogkit.plugins import ALLOW_ENV, BLOCK_ENV
+from dialogkit.testing.channel_contract import (
+    Answer,
+    ChannelContract,
+    contract_prompts,
+    registration_test,
+)
+from dialogkit_console.adapter import ConsoleChannel
+
+
+def console_reply(prompt: Prompt, answer: Answer) -> str:
+    """What a person types at the console to give ``answer``."""
+    value = answer.value
+    if prompt.kind == "statement":
+        return ""
+    if prompt.kind == "probe" or prompt.type in ("text", "date"):
+        return str(value)
+    if prompt.type in ("single_choice", "multiple_choice"):
+        picked = value if isinstance(value, list) else [value]
+        numbers = ",".join(
+            str(n) for n, option in enumerate(prompt.options, start=1) if option.value in picked
+        )
+        return f"{numbers}: {answer.other}" if answer.other else numbers
+    if prompt.type in ("yes_no", "confirm"):
+        return "yes" if value else "no"
+    if prompt.type == "referral":
+        return "; ".join(value.get(field, "") for field in prompt.fields)
+    return str(value)
+
+
+class TestConsoleContract(ChannelContract):
+    back_reply = "/back"
+    decline_reply = "/pass"
+    stop_reply = "/stop"
+    plain_text = True
+
+    @pytest.fixture
+    def channel(self) -> ConsoleChannel:
+        return ConsoleChannel()
+
+    def reply_for(self, prompt: Prompt, answer: Answer) -> str:
+        return console_reply(prompt, answer)
+
+
+def test_registered_in_process() -> None:
+    assert isinstance(registration_test(dialogkit_console, "console"), ConsoleChannel)
+
+
+def test_registered_by_entry_point(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(BLOCK_ENV, raising=False)
+    monkeypatch.delenv(ALLOW_ENV, raising=False)
+    assert isinstance(registration_test(None, "console"), ConsoleChannel)
+
+
+# -- console specifics ---------------------------------------------------------------------
+
+PROMPTS = contract_prompts()
+
+
+def choice(type_: str = "multiple_choice", **fields: object) -> Prompt:
+    options = (
+        PromptOption(value="red", label="Red"),
+        PromptOption(value="green", label="Green"),
+        PromptOption(value="other", label="Another colour", is_other=True),
+    )
+    return Prompt(kind="question", key="colour", node_id="colour", type=type_,
+                  text="Which colours?", options=options, **fields)
+
+
+def yes_no() -> Prompt:
+    return Prompt(kind="question", key="ok", node_id="ok", type="yes_no", text="OK?")
+
+
+def test_options_are_numbered() -> None:
+    lines = ConsoleChannel().render(PROMPTS["found_us"]).splitlines()
+    assert lines[1] == "  1) A web search"
+    assert lines[2].startswith('  2) A colleague of <script>alert(1)</script> & "quotes" ')
+    assert lines[3:5] == ["  3) An advert", "  4) Somewhere else (please say what)"]
+    assert lines[-1].startswith("> Type the number of your choice, then ': '")
+
+
+def test_hint_lists_the_commands_that_apply() -> None:
+    console = ConsoleChannel()
+    assert console.render(PROMPTS["welcome"]).splitlines()[-1] == (
+        "> Press Enter to continue. [/stop]"
+    )
+    assert console.render(PROMPTS["renew"]).endswith("[/back /pass /stop]")
+    assert console.render(PROMPTS["comments"]).endswith("[/back /skip /stop]")
+
+
+def test_scale_labels_and_help() -> None:
+    console = ConsoleChannel()
+    assert "  1 = Poorly … 5 = Perfectly" in console.render(PROMPTS["usage"]).splitlines()
+    rendered = console.render(PROMPTS["team_size"])
+    assert "  (Count everyone, including yourself.)" in rendered.splitlines()
+    assert rendered.startswith('== About you, <script>alert(1)</script> & "quotes" ')
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("/back", Reply(action="back")),
+        ("/BACK ", Reply(action="back")),
+        ("/pass", Reply(action="decline", reason="prefer_not_to_say")),
+        ("/skip", Reply(action="decline", reason="skipped")),
+        ("/dk", Reply(action="decline", reason="dont_know")),
+        ("/refused", Reply(action="decline", reason="refused")),
+        ("/stop", Reply(action="stop")),
+    ],
+)
+def test_commands(typed: str, expected: Reply) -> None:
+    console = ConsoleChannel()
+    assert console.parse(choice(), typed) == expected
+    assert console.parse(PROMPTS["job"], typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "value", "other"),
+    [
+        ("1", ["red"], None),
+        ("1,3: teal", ["red", "other"], "teal"),
+        ("1, 3:teal and navy", ["red", "other"], "teal and navy"),
+        ("1 2", ["red", "green"], None),
+        ("green", ["green"], None),
+    ],
+)
+def test_multiple_choice(typed: str, value: list[str], other: str | None) -> None:
+    assert ConsoleChannel().parse(choice(), typed) == Reply(value=value, other=other)
+
+
+def test_single_choice() -> None:
+    console = ConsoleChannel()
+    assert console.parse(choice("single_choice"), "3: teal") == Reply(value="other", other="teal")
+    with pytest.raises(AnswerError, match="just one"):
+        console.parse(choice("single_choice"), "1,2")
+
+
+@pytest.mark.parametrize("typed", ["4", "0", "purple", "\x1b[31m"])
+def test_unknown_option(typed: str) -> None:
+    with pytest.raises(AnswerError) as error:
+        ConsoleChannel().parse(choice(), typed)
+    assert "\x1b" not in error.value.message
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [("yes", True), ("Y", True), ("1", True), ("no", False), (" N ", False), ("0", False)],
+)
+def test_yes_no(typed: str, value: bool) -> None:
+    assert ConsoleChannel().parse(yes_no(), typed) == Reply(value=value)
+
+
+def test_yes_no_rejects_other_words() -> None:
+    with pytest.raises(AnswerError, match="yes or no"):
+        ConsoleChannel().parse(yes_no(), "maybe")
+
+
+def test_referral_fields_are_separated_by_semicolons() -> None:
+    reply = ConsoleChannel().parse(PROMPTS["refer"], "Ada Lovelace; ada@example.com")
+    assert reply == Reply(value={"name": "Ada Lovelace", "email": "ada@example.com"})
+
+
+def test_control_characters_are_stripped() -> None:
+    prompt = Prompt(
+        kind="question", key="q", node_id="q", type="single_choice",
+        text="Clear\x1b[2J the screen?\x07", help="\x9bhelp", section_title="\x00Title",
+        options=(PromptOption(value="a", label="A\x1b]0;title\x07"),),
+    )
+    rendered = ConsoleChannel().render(prompt)
+    assert not any((ord(c) < 32 and c != "\n") or 0x7F <= ord(c) <= 0x9F for c in rendered)
+    assert "Clear" in rendered and "the screen?" in rendered

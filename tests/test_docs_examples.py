@@ -6,6 +6,7 @@ import contextlib
 import io
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,15 @@ def expected_outputs(code: str) -> list[str]:
         elif i and "print(" in lines[i - 1] and (comment := INDENTED_COMMENT.match(line)):
             expected.append(comment.group(1))
     return [text.rstrip(".… ").strip() for text in expected]
+
+
+@pytest.fixture(autouse=True)
+def forget_doc_modules(tmp_path: Path) -> object:
+    """Modules the docs define (an example plugin, say) must not leak into other tests."""
+    yield
+    for name, module in list(sys.modules.items()):
+        if str(getattr(module, "__file__", None) or "").startswith(str(tmp_path)):
+            del sys.modules[name]
 
 
 @pytest.mark.parametrize("doc", [d for d in DOCS if BLOCK.search(d.read_text())],

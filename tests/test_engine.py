@@ -605,6 +605,33 @@ def test_back_from_a_probe_and_forward_again_keeps_probe_answers() -> None:
     assert conversation.state.probes == {"q": ["Budget cuts"]}
 
 
+def test_back_through_probes_keeps_the_later_probe_answers() -> None:
+    conversation = start(probe_script(depth=3))
+    for answer in ("Price", "Budget", "Costs", "Investors"):
+        conversation.answer(answer)
+    assert conversation.prompt.key == "bye"
+    for _ in range(4):
+        conversation.back()
+    currents = []
+    while conversation.prompt.key != "bye":
+        currents.append(conversation.prompt.current)
+        conversation.answer(conversation.prompt.current)
+    assert currents == ["Price", "Budget", "Costs", "Investors"]
+    assert conversation.state.probes == {"q": ["Budget", "Costs", "Investors"]}
+
+
+def test_probe_answers_beyond_where_probing_now_stops_are_forgotten() -> None:
+    conversation = start(probe_script(depth=3))
+    for answer in ("Price", "Budget", "Costs", "Investors"):
+        conversation.answer(answer)
+    conversation.back()
+    conversation.back()
+    assert conversation.prompt.probe_level == 2
+    events = conversation.answer("not sure")
+    assert kinds(events) == [("probe_answered", "q"), ("asked", "bye")]
+    assert conversation.state.probes == {"q": ["Budget", "not sure"]}
+
+
 def test_changing_an_answer_so_it_is_no_longer_probed_forgets_its_probes() -> None:
     conversation = start(NPS_PROBES)
     conversation.answer(3)

@@ -520,7 +520,13 @@ class ChannelContract:
             f"{attribute} {text!r} to {_describe(prompt)} parsed to {reply!r}, expected action "
             f"{action!r}"
         )
-        apply_reply(conversation, reply)
+        try:
+            apply_reply(conversation, reply)
+        except Exception as exc:
+            raise AssertionError(
+                f"the engine refused {reply!r}, parsed from {attribute} {text!r} for "
+                f"{_describe(prompt)}: {type(exc).__name__}: {exc}"
+            ) from exc
         problem = check(conversation, prompt)
         assert problem is None, problem
 
@@ -542,6 +548,8 @@ class ChannelContract:
             now = conversation.prompt
             if now is not None and step_id(now) == step:
                 return f"declining {step!r} did not move on"
+            if prompt.kind != "probe" and prompt.key not in conversation.state.declined:
+                return f"declining {step!r} was not recorded"
             return None
 
         self._navigate(channel, step, "decline_reply", "decline", declined)

@@ -211,9 +211,11 @@ def test_answers_and_attributes_are_substituted_into_texts_and_labels() -> None:
         ("me", "Me (Ann)", False), ("you", "you", False),
         ("other", "Someone else than Zoë", True)]
     conversation.answer("me")
-    assert (conversation.prompt.low_label, conversation.prompt.high_label) == ("Bad for me", "Good")
+    # a choice answer substitutes as its label, not its value
+    assert (conversation.prompt.low_label, conversation.prompt.high_label) == (
+        "Bad for Me (Ann)", "Good")
     conversation.answer(2)
-    assert conversation.prompt.unit == "mes"
+    assert conversation.prompt.unit == "Me (Ann)s"
     conversation.answer(2.5)
     assert conversation.prompt.text == "Bye Ann: 2.5"
 
@@ -239,9 +241,9 @@ LANGUAGES = build(
 @pytest.mark.parametrize(
     ("language", "question", "labels", "probe"),
     [
-        (None, "Colour, Al?", ["Red", "Blue"], "Why red?"),
-        ("en", "Colour, Al?", ["Red", "Blue"], "Why red?"),
-        ("fr", "Couleur, Al ?", ["Rouge", "Blue"], "Pourquoi red ?"),
+        (None, "Colour, Al?", ["Red", "Blue"], "Why Red?"),
+        ("en", "Colour, Al?", ["Red", "Blue"], "Why Red?"),
+        ("fr", "Couleur, Al ?", ["Rouge", "Blue"], "Pourquoi Rouge ?"),
     ],
 )
 def test_texts_in_the_respondents_language(language: str | None, question: str,
@@ -846,8 +848,8 @@ def test_referred_after_going_back_keeps_only_the_path_taken() -> None:
     conversation.back()
     conversation.answer(False)
     events = conversation.answer("Bo")
-    assert kinds(events) == [("answered", "refer"), ("referred", "refer"), ("completed", None),
-                             ("dropped", "reason")]
+    assert kinds(events) == [("answered", "refer"), ("referred", "refer"),
+                             ("dropped", "reason"), ("completed", None)]
     assert conversation.state.answers == {"right_person": False, "refer": {"name": "Bo"}}
 
 

@@ -90,7 +90,7 @@ class SessionState:
     probes: dict[str, list[str]] = Factory(dict)
     trail: list[Any] = Factory(list)
     referrals: list[dict[str, Any]] = Factory(list)
-    rewound: bool = False
+    ahead: list[str] = Factory(list)
     event_seq: int = 0
 
 
@@ -235,7 +235,6 @@ class Conversation:
         self.script = script
         self.state = state
         self.question_types = question_types or {}
-        self._frames: tuple[Frame, ...] = _freeze_frames(state.cursor)
         state.trail = [(_freeze_frames(frames), level, key) for frames, level, key in state.trail]
         respondent = state.respondent
         self._base_env = {
@@ -248,8 +247,11 @@ class Conversation:
         }
         self._segments = frozenset(respondent.segments)
         self._orders: dict[tuple[str, int], tuple[CompiledNode, ...]] = {}
+        self._envs: dict[tuple[tuple[str, int], ...], dict[str, Any]] = {}
+        self._labels: dict[str, dict[str, str]] = {}
         self._prompt: Prompt | None = None
         self._events: list[Event] = []
+        self._place(_freeze_frames(state.cursor))
 
     # -- starting ------------------------------------------------------------------------
     @classmethod
@@ -281,7 +283,7 @@ class Conversation:
     @property
     def prompt(self) -> Prompt | None:
         """What to ask now; None once the conversation has ended."""
-        if self.finished:
+        if self._node_now is None:
             return None
         if self._prompt is None:
             self._prompt = self._make_prompt()
@@ -289,7 +291,7 @@ class Conversation:
 
     def env(self) -> dict[str, Any]:
         """The names conditions and texts see at the current position."""
-        return self._env(self._frames)
+        return dict(self._env(self._frames))
 
     # -- acting --------------------------------------------------------------------------
     def answer(self, value: Any = None, *, other: str | None = None) -> list[Event]:
@@ -298,32 +300,30 @@ class Conversation:
         Raises `AnswerError` with a message for the respondent when the answer can't be
         accepted; nothing changes then.
         """
-        prompt = self._require_prompt()
-        node = self._node(self._frames)
+        node, key = self._require_position()
         state = self.state
-        if prompt.kind == "statement":
-            state.trail.append((self._frames, 0, prompt.key))
+        if node.type == "statement":
+            state.trail.append((self._frames, 0, key))
             self._advance()
             return self._take_events()
-        if prompt.kind == "probe":
-            return self._answer_probe(node, prompt, value)
+        if state.probe_level:
+            return self._answer_probe(node, key, value)
+        question = node.node
         if is_empty(value):
-            if prompt.required:
+            if question.required:
                 raise AnswerError(REQUIRED_MESSAGES.get(node.type, "Please answer this question."))
             return self.decline("skipped")
-        stored = self._check(node, prompt, value, other)
-        key = prompt.key
+        stored = self._check(node, key, value, other)
+        self._changed()
         state.answers[key] = stored
         state.declined.pop(key, None)
+        data = {"value": stored}
         if node.other_label is not None and (
                 (isinstance(stored, list) and OTHER in stored) or stored == OTHER):
-            state.other[key] = (other or "").strip()
+            data["other"] = state.other[key] = (other or "").strip()
         else:
             state.other.pop(key, None)
         state.trail.append((self._frames, 0, key))
-        data = {"value": stored}
-        if key in state.other:
-            data["other"] = state.other[key]
         self._emit("answered", key, node.id, data)
         if node.type == "confirm" and stored is False:
             self._correct(node)
@@ -332,7 +332,7 @@ class Conversation:
         elif self._should_probe(node, stored):
             state.probe_level = 1
             self._prompt = None
-            self._emit("probed", key, node.id, {"level": 1, "text": self.prompt.text})
+            self._emit("probed", key, node.id, {"level": 1, "text": self._probe_text(node, key)})
         else:
             state.probes.pop(key, None)
             self._advance()
@@ -346,53 +346,67 @@ class Conversation:
         """Decline the current question (or stop a line of probes)."""
         if reason not in DECLINE_REASONS:
             raise ValueError(f"unknown reason '{reason}'; use one of {', '.join(DECLINE_REASONS)}")
-        prompt = self._require_prompt()
+        node, key = self._require_position()
         state = self.state
-        key = prompt.key
-        if prompt.kind == "probe":
-            kept = state.probes.get(key, [])[: prompt.probe_level - 1]
+        level = state.probe_level
+        if level:
+            kept = state.probes.get(key, [])[: level - 1]
             if kept:
                 state.probes[key] = kept
             else:  # no probe answered: like a question never probed
                 state.probes.pop(key, None)
-            state.trail.append((self._frames, prompt.probe_level, key))
-            self._emit("declined", key, prompt.node_id, {"reason": reason,
-                                                         "level": prompt.probe_level})
+            state.trail.append((self._frames, level, key))
+            self._emit("declined", key, node.id, {"reason": reason, "level": level})
             self._advance()
             return self._take_events()
-        if not prompt.can_decline:
+        question = node.node
+        if node.type == "statement" or (question.required and not question.prefer_not_to_say):
             raise NavigationError("This question needs an answer.")
+        self._changed()
         state.answers[key] = None
         state.declined[key] = reason
         state.other.pop(key, None)
         state.probes.pop(key, None)
         state.referrals = [r for r in state.referrals if r["key"] != key]
         state.trail.append((self._frames, 0, key))
-        self._emit("declined", key, prompt.node_id, {"reason": reason})
+        self._emit("declined", key, node.id, {"reason": reason})
         self._advance()
         return self._take_events()
 
     def back(self) -> list[Event]:
         """Go back to the previous prompt; its answer is kept until it is changed."""
-        self._require_prompt()
+        _, leaving = self._require_position()
         state = self.state
         if not state.trail:
             raise NavigationError("This is the first question; there is nothing to go back to.")
         frames, level, key = state.trail.pop()
-        self._frames = frames
-        state.cursor = list(frames)
+        if leaving != key and leaving in state.answers and leaving not in state.ahead:
+            state.ahead.append(leaving)
+        self._place(frames)
         state.probe_level = level
-        state.rewound = True
-        self._prompt = None
-        self._emit("went_back", key, self._node(frames).id, {"level": level})
+        self._emit("went_back", key, self._node_now.id, {"level": level})
         return self._take_events()
 
-    # -- internals: moving ---------------------------------------------------------------
-    def _require_prompt(self) -> Prompt:
-        prompt = self.prompt
-        if prompt is None:
+    # -- internals: where we are ---------------------------------------------------------
+    def _place(self, frames: tuple[Frame, ...]) -> None:
+        """Put the cursor at `frames` (a prompt's position, or () at the end)."""
+        self._frames = frames
+        self.state.cursor = list(frames)
+        self._prompt = None
+        if frames and self.state.status == "active":
+            self._node_now = self._node(frames)
+            self._key_now = self._key(frames)
+        else:
+            self._node_now = self._key_now = None
+
+    def _require_position(self) -> tuple[CompiledNode, str]:
+        if self._node_now is None:
             raise NavigationError("This conversation has ended.")
-        return prompt
+        return self._node_now, self._key_now
+
+    def _changed(self) -> None:
+        """Answers are about to change: forget what was computed from them."""
+        self._envs.clear()
 
     def _children(self, section_id: str, item_index: int) -> tuple[CompiledNode, ...]:
         if section_id == ROOT:
@@ -414,19 +428,26 @@ class Conversation:
         return self._children(section_id, item_index)[pos]
 
     def _env(self, frames: Sequence[Frame]) -> dict[str, Any]:
+        """The names seen at `frames`; shared by every position in the same loop items, and
+        rebuilt once answers change (calculations are remembered inside it)."""
+        loops = () if len(frames) == 1 else tuple(
+            (section_id, index) for section_id, _, index, items in frames if items is not None)
+        env = self._envs.get(loops)
+        if env is not None:
+            return env
         env = dict(self._base_env)
         answers: Mapping[str, Any] = self.state.answers
-        suffixes = {}
-        for section_id, _, index, items in frames:
-            if items is not None:
-                section = self.script.by_id[section_id]
-                value, label = items[index]
-                env[section.loop_as] = LoopItem(value, label, index)
-                suffixes[section_id] = f"[{value}]"
-        if suffixes:
+        if loops:
+            suffixes = {}
+            for section_id, _, index, items in frames:
+                if items is not None:
+                    value, label = items[index]
+                    env[self.script.by_id[section_id].loop_as] = LoopItem(value, label, index)
+                    suffixes[section_id] = f"[{value}]"
             answers = _LoopAnswers(answers, self.script, suffixes)
         env["answers"] = answers
         env["calc"] = _Calculations(self.script, env)
+        self._envs[loops] = env
         return env
 
     def _visible(self, node: CompiledNode, frames: Sequence[Frame]) -> bool:
@@ -438,8 +459,7 @@ class Conversation:
             return False
         options_from = getattr(node.node, "options_from", None)
         if options_from:  # carry-forward with nothing picked: there is nothing to choose from
-            source = self.script.by_id[options_from]
-            return not is_empty(self._env(frames)["answers"].get(source.id))
+            return not is_empty(self._env(frames)["answers"].get(options_from))
         return True
 
     def _loop_items(self, section: CompiledNode, frames: Sequence[Frame]
@@ -462,11 +482,17 @@ class Conversation:
         labels: dict[str, str] = {}
         for name, key in expression.references:
             node = self.script.by_id.get(key) if name == "answers" and key else None
-            if node is not None and node.type in ("single_choice", "multiple_choice"):
-                other_text = self.state.other.get(self._key_for(node, self._frames))
-                for option in self._options(node, env, key):
-                    use_other = option.is_other and other_text
-                    labels[option.value] = other_text if use_other else option.label
+            if node is not None and node.type in CHOICE_CHECKERS:
+                labels.update(self._option_labels(node, self._key_for(node, self._frames), env))
+        return labels
+
+    def _option_labels(self, node: CompiledNode, key: str, env: Mapping[str, Any]
+                       ) -> dict[str, str]:
+        """Value → label for a choice question's options, "other" showing the words given."""
+        labels = {option.value: option.label for option in self._options(node, env, key)}
+        other_text = self.state.other.get(key)
+        if other_text and OTHER in labels and node.other_label is not None:
+            labels[OTHER] = other_text
         return labels
 
     def _settle(self, frames: list[Frame]) -> tuple[Frame, ...] | None:
@@ -497,62 +523,63 @@ class Conversation:
                 continue
             return tuple(frames)
 
+    def _next(self, frames: tuple[Frame, ...]) -> tuple[Frame, ...] | None:
+        section_id, pos, index, items = frames[-1]
+        return self._settle([*frames[:-1], (section_id, pos + 1, index, items)])
+
     def _move_to(self, frames: tuple[Frame, ...] | None) -> None:
         state = self.state
         state.probe_level = 0
-        self._prompt = None
         if frames is None:
             self._finish("completed")
             return
-        self._frames = frames
-        state.cursor = list(frames)
-        prompt = self.prompt
-        self._emit("asked", prompt.key, prompt.node_id, {"text": prompt.text})
+        self._place(frames)
+        node, key = self._node_now, self._key_now
+        if key in state.ahead:
+            state.ahead.remove(key)
+        self._emit("asked", key, node.id, {"text": self._text(node, "text")})
 
     def _advance(self) -> None:
-        section_id, pos, index, items = self._frames[-1]
-        start = (*self._frames[:-1], (section_id, pos + 1, index, items))
-        frames = self._settle(list(start))
-        while self.state.rewound:  # drop before asking: the next prompt must not use them
-            self._frames = frames or ()
-            if not self._drop_untaken_branches():
-                break
-            frames = self._settle(list(start))  # what is shown may depend on dropped answers
+        frames = self._next(self._frames)
+        while self.state.ahead and self._drop_untaken_branches(frames):
+            frames = self._next(self._frames)  # what comes next may depend on dropped answers
         self._move_to(frames)
 
     def _finish(self, outcome: Literal["completed", "referred"]) -> None:
-        self.state.status = outcome
-        self.state.cursor = []
-        self._frames = ()
-        self._prompt = None
+        state = self.state
+        state.status = outcome
+        state.probe_level = 0
+        self._drop(list(state.ahead))  # the session ends: nothing ahead is on its path
+        self._place(())
         self._emit("completed", data={"outcome": outcome})
 
-    def _drop_untaken_branches(self) -> bool:
+    def _drop_untaken_branches(self, frames: tuple[Frame, ...] | None) -> bool:
         """After going back and changing an answer, drop answers of the path no longer taken.
 
-        The path ahead is walked as the answers stand now (an unanswered question is null);
-        answers neither behind (in the trail) nor on it are dropped. While answers ahead are
-        left, this is repeated at every step, as the answers still to give may change the path.
-        Returns whether any answer was dropped.
+        `state.ahead` holds the answers beyond the cursor. The path from `frames` is walked
+        as the answers stand now (an unanswered question reads as null) until every answer
+        ahead is met on it, or to the end; answers not met are dropped. Returns whether any
+        answer was dropped.
         """
+        missing = set(self.state.ahead)
+        while frames is not None and missing:
+            missing.discard(self._key(frames))
+            frames = self._next(frames)
+        self._drop([key for key in self.state.ahead if key in missing])
+        return bool(missing)
+
+    def _drop(self, keys: list[str]) -> None:
         state = self.state
-        behind = {key for _, _, key in state.trail}
-        keep = set(behind)
-        frames: tuple[Frame, ...] | None = self._frames or None
-        while frames is not None:
-            keep.add(self._key(frames))
-            section_id, pos, index, items = frames[-1]
-            frames = self._settle([*frames[:-1], (section_id, pos + 1, index, items)])
-        dropped = [k for k in state.answers if k not in keep]
-        for key in dropped:
-            del state.answers[key]
+        if keys:
+            self._changed()
+        for key in keys:
+            state.ahead.remove(key)
+            state.answers.pop(key, None)
             state.declined.pop(key, None)
             state.other.pop(key, None)
             state.probes.pop(key, None)
             state.referrals = [r for r in state.referrals if r["key"] != key]
             self._emit("dropped", key, key.split("[", 1)[0])
-        state.rewound = any(key not in behind for key in state.answers)
-        return bool(dropped)
 
     def _correct(self, node: CompiledNode) -> None:
         """A confirmation answered "no": go back to the question it confirms."""
@@ -562,15 +589,13 @@ class Conversation:
         for i in range(len(state.trail) - 1, -1, -1):
             frames, level, key = state.trail[i]
             if key == target_key and level == 0:
+                passed = [k for _, lvl, k in state.trail[i + 1:] if lvl == 0]
                 del state.trail[i:]
-                state.rewound = True
+                for key_ahead in passed:
+                    if key_ahead not in state.ahead:
+                        state.ahead.append(key_ahead)
                 self._emit("corrected", target_key, target.id, {"confirmation": node.id})
-                self._frames = frames
-                state.cursor = list(frames)
-                state.probe_level = 0
-                self._prompt = None
-                prompt = self.prompt
-                self._emit("asked", prompt.key, prompt.node_id, {"text": prompt.text})
+                self._move_to(frames)
                 return
         self._advance()
 
@@ -581,8 +606,6 @@ class Conversation:
         self._emit("referred", key, node.id, {"referral": referral})
         if node.node.end:
             self._finish("referred")
-            if state.rewound:
-                self._drop_untaken_branches()
         else:
             self._advance()
 
@@ -595,13 +618,13 @@ class Conversation:
             return False
         if plan.when is None:
             return True
-        env = self._env(self._frames)
+        env = dict(self._env(self._frames))
         env["answer"] = env["previous"] = value
         return bool(plan.when.evaluate(env))
 
-    def _answer_probe(self, node: CompiledNode, prompt: Prompt, value: Any) -> list[Event]:
+    def _answer_probe(self, node: CompiledNode, key: str, value: Any) -> list[Event]:
         state = self.state
-        key, level = prompt.key, prompt.probe_level
+        level = state.probe_level
         text = value.strip() if isinstance(value, str) else ""
         if value is not None and not isinstance(value, str):
             raise AnswerError("Please write your answer as text.")
@@ -614,13 +637,29 @@ class Conversation:
         if level < node.probe.depth and not node.probe.stops(text):
             state.probe_level = level + 1
             self._prompt = None
-            self._emit("probed", key, node.id, {"level": level + 1, "text": self.prompt.text})
+            self._emit("probed", key, node.id, {"level": level + 1,
+                                                "text": self._probe_text(node, key)})
         else:
             del state.probes[key][level:]
             self._advance()
         return self._take_events()
 
-    # -- internals: answers and prompts --------------------------------------------------
+    def _probe_env(self, node: CompiledNode, key: str) -> dict[str, Any]:
+        """The display names for a probe's text: `answer` and `previous` added."""
+        state = self.state
+        level = state.probe_level
+        env = self._display_env(self._frames)
+        answer = self._display_value(node, key, state.answers.get(key))
+        given = state.probes.get(key, [])
+        env["answer"] = answer
+        env["previous"] = given[level - 2] if 2 <= level <= len(given) + 1 else answer
+        return env
+
+    def _probe_text(self, node: CompiledNode, key: str) -> str:
+        wording = node.probe.wordings[self.state.probe_level - 1]
+        return wording.render(self._probe_env(node, key), self.state.language)
+
+    # -- internals: answers and texts ----------------------------------------------------
     def _key(self, frames: Sequence[Frame]) -> str:
         node = self._node(frames)
         return node.id + _suffix(frames) if len(frames) > 1 else node.id
@@ -633,13 +672,14 @@ class Conversation:
         suffixes = {s: f"[{items[i][0]}]" for s, _, i, items in frames if items is not None}
         return node.id + "".join(suffixes.get(s, "") for s in node.loop_chain)
 
-    def _check(self, node: CompiledNode, prompt: Prompt, value: Any, other: str | None) -> Any:
+    def _check(self, node: CompiledNode, key: str, value: Any, other: str | None) -> Any:
         checker = CHECKERS.get(node.type)
         if checker is not None:
             return checker(node, value, other)
         choice_checker = CHOICE_CHECKERS.get(node.type)
         if choice_checker is not None:
-            return choice_checker(node, value, other, prompt.options)
+            options = self._options(node, self._env(self._frames), key)
+            return choice_checker(node, value, other, options)
         question_type = self.question_types.get(node.type)
         if question_type is None:
             raise NavigationError(f"no plugin provides the question type '{node.type}'")
@@ -659,13 +699,8 @@ class Conversation:
             source_key = self._key_for(source, self._frames)
             picked = env["answers"].get(source.id)
             picked = [picked] if isinstance(picked, str) else list(picked or ())
-            source_options = {o.value: o for o in self._options(source, env, source_key)}
-            other_text = self.state.other.get(source_key)
-            options = [
-                PromptOption(value=v, label=other_text if v == OTHER and other_text
-                             else source_options[v].label if v in source_options else v)
-                for v in picked
-            ]
+            labels = self._option_labels(source, source_key, env)
+            options = [PromptOption(value=v, label=labels.get(v, v)) for v in picked]
             fixed = [False] * len(options)
         else:
             options = [PromptOption(value=o.value, label=o.label.render(env, language),
@@ -682,25 +717,47 @@ class Conversation:
                                         is_other=True))
         return tuple(options)
 
+    def _display_value(self, node: CompiledNode, key: str, value: Any) -> Any:
+        """An answer as a text shows it: choice values as their labels."""
+        if value is None or node.type not in CHOICE_CHECKERS:
+            return value
+        labels = self._option_labels(node, key, self._env(self._frames))
+        if isinstance(value, list):
+            return [labels.get(v, v) for v in value]
+        return labels.get(value, value)
+
+    def _display_env(self, frames: Sequence[Frame]) -> dict[str, Any]:
+        """The names texts see: like conditions, but choice answers read as their labels."""
+        env = dict(self._env(frames))
+        env["answers"] = _DisplayAnswers(self, env["answers"], frames)
+        return env
+
+    def _text(self, node: CompiledNode, name: str) -> str | None:
+        compiled = node.texts.get(name)
+        if compiled is None:
+            return None
+        template = compiled.template(self.state.language)
+        if template.is_constant:
+            return template.render(self._base_env)
+        return template.render(self._display_env(self._frames))
+
     def _make_prompt(self) -> Prompt:
         state = self.state
         frames = self._frames
-        node = self._node(frames)
+        node, key = self._node_now, self._key_now
         question = node.node
-        key = self._key(frames)
         env = self._env(frames)
         language = state.language
 
         def text(name: str) -> str | None:
-            compiled = node.texts.get(name)
-            return None if compiled is None else compiled.render(env, language)
+            return self._text(node, name) if name in node.texts else None
 
         section_title = None
         loop_item = None
         if len(frames) > 1:
             section = self.script.by_id[frames[-1][0]]
             if "title" in section.texts:
-                section_title = section.texts["title"].render(env, language)
+                section_title = section.texts["title"].render(self._display_env(frames), language)
             if frames[-1][3] is not None:
                 loop_item = frames[-1][3][frames[-1][2]][1]
         common = dict(
@@ -713,16 +770,11 @@ class Conversation:
             return Prompt(kind="statement", text=text("text"), **common)
         level = state.probe_level
         if level:
-            answer = state.answers.get(key)
-            previous = state.probes.get(key, [])
-            env["answer"] = answer
-            env["previous"] = previous[level - 2] if level >= 2 and len(previous) >= level - 1 \
-                else answer
+            given = state.probes.get(key, [])
             return Prompt(
-                kind="probe", text=node.probe.wordings[level - 1].render(env, language),
-                probe_level=level, probe_depth=node.probe.depth, can_decline=True,
-                question_text=text("text"),
-                current=previous[level - 1] if len(previous) >= level else None, **common,
+                kind="probe", text=self._probe_text(node, key), probe_level=level,
+                probe_depth=node.probe.depth, can_decline=True, question_text=text("text"),
+                current=given[level - 1] if len(given) >= level else None, **common,
             )
         kind = {"confirm": "confirm", "referral": "referral"}.get(node.type, "question")
         details: dict[str, Any] = {}
@@ -765,3 +817,25 @@ class Conversation:
     def _take_events(self) -> list[Event]:
         events, self._events = self._events, []
         return events
+
+
+class _DisplayAnswers(Mapping[str, Any]):
+    """`answers` as texts see them: a choice answer reads as its option labels."""
+
+    def __init__(self, conversation: Conversation, answers: Mapping[str, Any],
+                 frames: Sequence[Frame]) -> None:
+        self._conversation, self._answers, self._frames = conversation, answers, frames
+
+    def __getitem__(self, question_id: str) -> Any:
+        value = self._answers[question_id]
+        node = self._conversation.script.by_id.get(question_id)
+        if node is None:
+            return value
+        key = self._conversation._key_for(node, self._frames)
+        return self._conversation._display_value(node, key, value)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._answers)
+
+    def __len__(self) -> int:
+        return len(self._answers)

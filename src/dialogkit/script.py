@@ -104,14 +104,17 @@ class LocalizedText:
     templates: Mapping[str, Template]
     default_language: str
 
-    def render(self, env: Mapping[str, Any], language: str) -> str:
+    def template(self, language: str) -> Template:
+        """The template for `language`, else the one for every language, else the default."""
         templates = self.templates
-        template = (
+        return (
             templates.get(language)
             or templates.get(model.ANY_LANGUAGE)
             or templates[self.default_language]
         )
-        return template.render(env)
+
+    def render(self, env: Mapping[str, Any], language: str) -> str:
+        return self.template(language).render(env)
 
 
 @frozen
@@ -157,18 +160,16 @@ class CompiledNode:
     children: tuple[CompiledNode, ...] = ()
     loop_over: Expression | None = None
     loop_as: str | None = None
+    id: str = field(init=False)
+    type: str = field(init=False)
+    is_question: bool = field(init=False)
 
-    @property
-    def id(self) -> str:
-        return self.node.id
-
-    @property
-    def type(self) -> str:
-        return self.node.type
-
-    @property
-    def is_question(self) -> bool:
-        return not isinstance(self.node, (model.Statement, model.Section))
+    def __attrs_post_init__(self) -> None:
+        # plain attributes, not properties: the engine reads them on every step
+        object.__setattr__(self, "id", self.node.id)
+        object.__setattr__(self, "type", self.node.type)
+        object.__setattr__(self, "is_question",
+                           not isinstance(self.node, (model.Statement, model.Section)))
 
 
 @frozen(kw_only=True)

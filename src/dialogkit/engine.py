@@ -248,7 +248,8 @@ class Conversation:
         self._segments = frozenset(respondent.segments)
         self._orders: dict[tuple[str, int], tuple[CompiledNode, ...]] = {}
         self._envs: dict[tuple[tuple[str, int], ...], dict[str, Any]] = {}
-        self._labels: dict[str, dict[str, str]] = {}
+        self._templates: dict[tuple[str, str], Any] = {}
+        self._static_options: dict[str, tuple[PromptOption, ...]] = {}
         self._prompt: Prompt | None = None
         self._events: list[Event] = []
         self._place(_freeze_frames(state.cursor))
@@ -394,8 +395,8 @@ class Conversation:
         self.state.cursor = list(frames)
         self._prompt = None
         if frames and self.state.status == "active":
-            self._node_now = self._node(frames)
-            self._key_now = self._key(frames)
+            node = self._node_now = self._node(frames)
+            self._key_now = node.id + _suffix(frames) if len(frames) > 1 else node.id
         else:
             self._node_now = self._key_now = None
 
@@ -678,8 +679,7 @@ class Conversation:
             return checker(node, value, other)
         choice_checker = CHOICE_CHECKERS.get(node.type)
         if choice_checker is not None:
-            options = self._options(node, self._env(self._frames), key)
-            return choice_checker(node, value, other, options)
+            return choice_checker(node, value, other, self._options(node, None, key))
         question_type = self.question_types.get(node.type)
         if question_type is None:
             raise NavigationError(f"no plugin provides the question type '{node.type}'")
@@ -690,8 +690,22 @@ class Conversation:
         except ValueError as error:
             raise AnswerError(str(error)) from None
 
-    def _options(self, node: CompiledNode, env: Mapping[str, Any], key: str
+    def _options(self, node: CompiledNode, env: Mapping[str, Any] | None, key: str
                  ) -> tuple[PromptOption, ...]:
+        """The options of a choice question as asked at `key` (env: None for the current
+        position's); options that don't depend on answers are built once per key."""
+        options = self._static_options.get(key)
+        if options is not None:
+            return options
+        if env is None:
+            env = self._env(self._frames)
+        options = self._build_options(node, env, key)
+        if node.static_options:
+            self._static_options[key] = options
+        return options
+
+    def _build_options(self, node: CompiledNode, env: Mapping[str, Any], key: str
+                       ) -> tuple[PromptOption, ...]:
         question = node.node
         language = self.state.language
         if question.options_from:
@@ -733,12 +747,19 @@ class Conversation:
         return env
 
     def _text(self, node: CompiledNode, name: str) -> str | None:
-        compiled = node.texts.get(name)
-        if compiled is None:
-            return None
-        template = compiled.template(self.state.language)
-        if template.is_constant:
-            return template.render(self._base_env)
+        """A text of `node` in the session's language, rendered at the current position."""
+        cache_key = (node.id, name)
+        template = self._templates.get(cache_key)
+        if template is None:
+            compiled = node.texts.get(name)
+            if compiled is None:
+                return None
+            template = compiled.template(self.state.language)
+            if template.is_constant:  # remember the text itself
+                template = template.render(self._base_env)
+            self._templates[cache_key] = template
+        if isinstance(template, str):
+            return template
         return template.render(self._display_env(self._frames))
 
     def _make_prompt(self) -> Prompt:

@@ -160,6 +160,8 @@ class CompiledNode:
     children: tuple[CompiledNode, ...] = ()
     loop_over: Expression | None = None
     loop_as: str | None = None
+    static_options: bool = False
+    """True when the options' labels don't depend on answers (they can be built once)."""
     id: str = field(init=False)
     type: str = field(init=False)
     is_question: bool = field(init=False)
@@ -423,7 +425,12 @@ class _Compiler:
             if node.options and low is not None and low > count:
                 self.problem(path + ("min_picks",),
                              f"'min_picks' ({low}) is more than the {count} options")
-        return {"options": tuple(options), "other_label": other}
+        labels = [o.label for o in options if o.label is not None]
+        if other is not None:
+            labels.append(other)
+        static = node.options_from is None and all(
+            template.is_constant for label in labels for template in label.templates.values())
+        return {"options": tuple(options), "other_label": other, "static_options": static}
 
     def check_question(self, node: model.Node, path: tuple[str | int, ...], order: int) -> None:
         if isinstance(node, model.Number) and None not in (node.min, node.max) \

@@ -248,7 +248,6 @@ class Conversation:
         self._segments = frozenset(respondent.segments)
         self._orders: dict[tuple[str, int], tuple[CompiledNode, ...]] = {}
         self._envs: dict[tuple[tuple[str, int], ...], dict[str, Any]] = {}
-        self._templates: dict[tuple[str, str], Any] = {}
         self._static_options: dict[str, tuple[PromptOption, ...]] = {}
         self._prompt: Prompt | None = None
         self._events: list[Event] = []
@@ -694,14 +693,17 @@ class Conversation:
                  ) -> tuple[PromptOption, ...]:
         """The options of a choice question as asked at `key` (env: None for the current
         position's); options that don't depend on answers are built once per key."""
-        options = self._static_options.get(key)
+        shared = node.static_options and not node.node.randomize
+        cache = node.options_cache if shared else self._static_options
+        cache_key = self.state.language if shared else key
+        options = cache.get(cache_key)
         if options is not None:
             return options
         if env is None:
             env = self._env(self._frames)
         options = self._build_options(node, env, key)
         if node.static_options:
-            self._static_options[key] = options
+            cache[cache_key] = options
         return options
 
     def _build_options(self, node: CompiledNode, env: Mapping[str, Any], key: str
@@ -748,19 +750,13 @@ class Conversation:
 
     def _text(self, node: CompiledNode, name: str) -> str | None:
         """A text of `node` in the session's language, rendered at the current position."""
-        cache_key = (node.id, name)
-        template = self._templates.get(cache_key)
-        if template is None:
-            compiled = node.texts.get(name)
-            if compiled is None:
-                return None
-            template = compiled.template(self.state.language)
-            if template.is_constant:  # remember the text itself
-                template = template.render(self._base_env)
-            self._templates[cache_key] = template
-        if isinstance(template, str):
-            return template
-        return template.render(self._display_env(self._frames))
+        compiled = node.texts.get(name)
+        if compiled is None:
+            return None
+        text = compiled.resolve(self.state.language)
+        if text.__class__ is str:
+            return text
+        return text.render(self._display_env(self._frames))
 
     def _make_prompt(self) -> Prompt:
         state = self.state

@@ -103,6 +103,16 @@ class LocalizedText:
 
     templates: Mapping[str, Template]
     default_language: str
+    _resolved: dict[str, Template | str] = field(factory=dict, init=False, eq=False, repr=False)
+
+    def resolve(self, language: str) -> Template | str:
+        """The text for `language` when it is constant, else its template (remembered)."""
+        resolved = self._resolved.get(language)
+        if resolved is None:
+            template = self.template(language)
+            resolved = template.render({}) if template.is_constant else template
+            self._resolved[language] = resolved
+        return resolved
 
     def template(self, language: str) -> Template:
         """The template for `language`, else the one for every language, else the default."""
@@ -162,6 +172,8 @@ class CompiledNode:
     loop_as: str | None = None
     static_options: bool = False
     """True when the options' labels don't depend on answers (they can be built once)."""
+    options_cache: dict[Any, Any] = field(factory=dict, init=False, eq=False, repr=False)
+    """Options built once per language, for static options that are not shuffled."""
     id: str = field(init=False)
     type: str = field(init=False)
     is_question: bool = field(init=False)

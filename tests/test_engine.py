@@ -89,7 +89,7 @@ def test_nothing_can_be_done_after_the_end() -> None:
     conversation = start(build([text("q")]))
     events = conversation.answer("done")
     assert kinds(events) == [("answered", "q"), ("completed", None)]
-    assert conversation.state.status == "completed" and conversation.state.cursor == []
+    assert conversation.state.status == "completed" and list(conversation.state.cursor) == []
     for act in (conversation.answer, conversation.decline, conversation.back):
         with pytest.raises(NavigationError, match="has ended"):
             act()

@@ -82,7 +82,7 @@ class SessionState:
     language: str
     seed: int
     status: Literal["active", "completed", "referred"] = "active"
-    cursor: list[Any] = Factory(list)
+    cursor: Sequence[Any] = ()
     probe_level: int = 0
     answers: dict[str, Any] = Factory(dict)
     other: dict[str, str] = Factory(dict)
@@ -302,19 +302,19 @@ class Conversation:
         """
         node, key = self._require_position()
         state = self.state
-        if node.type == "statement":
+        node_type = node.type
+        if node_type == "statement":
             state.trail.append((self._frames, 0, key))
             self._advance()
             return self._take_events()
         if state.probe_level:
             return self._answer_probe(node, key, value)
-        question = node.node
-        if is_empty(value):
-            if question.required:
-                raise AnswerError(REQUIRED_MESSAGES.get(node.type, "Please answer this question."))
+        if value is None or value == "" or is_empty(value):
+            if node.node.required:
+                raise AnswerError(REQUIRED_MESSAGES.get(node_type, "Please answer this question."))
             return self.decline("skipped")
         stored = self._check(node, key, value, other)
-        self._changed()
+        self._envs.clear()  # answers change: what was computed from them is stale
         state.answers[key] = stored
         state.declined.pop(key, None)
         data = {"value": stored}
@@ -325,9 +325,9 @@ class Conversation:
             state.other.pop(key, None)
         state.trail.append((self._frames, 0, key))
         self._emit("answered", key, node.id, data)
-        if node.type == "confirm" and stored is False:
+        if node_type == "confirm" and stored is False:
             self._correct(node)
-        elif node.type == "referral":
+        elif node_type == "referral":
             self._refer(node, key, stored)
         elif self._should_probe(node, stored):
             state.probe_level = 1
@@ -391,7 +391,7 @@ class Conversation:
     def _place(self, frames: tuple[Frame, ...]) -> None:
         """Put the cursor at `frames` (a prompt's position, or () at the end)."""
         self._frames = frames
-        self.state.cursor = list(frames)
+        self.state.cursor = frames  # a tuple; it serializes as a list
         self._prompt = None
         if frames and self.state.status == "active":
             node = self._node_now = self._node(frames)
@@ -400,9 +400,10 @@ class Conversation:
             self._node_now = self._key_now = None
 
     def _require_position(self) -> tuple[CompiledNode, str]:
-        if self._node_now is None:
+        node = self._node_now
+        if node is None:
             raise NavigationError("This conversation has ended.")
-        return self._node_now, self._key_now
+        return node, self._key_now
 
     def _changed(self) -> None:
         """Answers are about to change: forget what was computed from them."""
@@ -457,7 +458,7 @@ class Conversation:
             return False
         if node.when is not None and not node.when.evaluate(self._env(frames)):
             return False
-        options_from = getattr(node.node, "options_from", None)
+        options_from = node.options_from
         if options_from:  # carry-forward with nothing picked: there is nothing to choose from
             return not is_empty(self._env(frames)["answers"].get(options_from))
         return True
@@ -827,9 +828,10 @@ class Conversation:
     # -- internals: events ---------------------------------------------------------------
     def _emit(self, kind: EventKind, key: str | None = None, node: str | None = None,
               data: Mapping[str, Any] | None = None) -> None:
-        self.state.event_seq += 1
-        self._events.append(Event(seq=self.state.event_seq, kind=kind, key=key, node=node,
-                                  data=data or {}))
+        state = self.state
+        seq = state.event_seq = state.event_seq + 1
+        self._events.append(Event(seq=seq, kind=kind, key=key, node=node,
+                                  data={} if data is None else data))
 
     def _take_events(self) -> list[Event]:
         events, self._events = self._events, []
@@ -846,7 +848,7 @@ class _DisplayAnswers(Mapping[str, Any]):
     def __getitem__(self, question_id: str) -> Any:
         value = self._answers[question_id]
         node = self._conversation.script.by_id.get(question_id)
-        if node is None:
+        if value is None or node is None or node.type not in CHOICE_CHECKERS:
             return value
         key = self._conversation._key_for(node, self._frames)
         return self._conversation._display_value(node, key, value)

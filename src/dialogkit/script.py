@@ -177,6 +177,7 @@ class CompiledNode:
     id: str = field(init=False)
     type: str = field(init=False)
     is_question: bool = field(init=False)
+    options_from: str | None = field(init=False)
 
     def __attrs_post_init__(self) -> None:
         # plain attributes, not properties: the engine reads them on every step
@@ -184,6 +185,7 @@ class CompiledNode:
         object.__setattr__(self, "type", self.node.type)
         object.__setattr__(self, "is_question",
                            not isinstance(self.node, (model.Statement, model.Section)))
+        object.__setattr__(self, "options_from", getattr(self.node, "options_from", None))
 
 
 @frozen(kw_only=True)

@@ -512,7 +512,7 @@ class Conversation:
                 frames[-1] = (parent, parent_pos + 1, parent_index, parent_items)
                 continue
             node = children[pos]
-            if not self._visible(node, frames):
+            if not node.always_shown and not self._visible(node, frames):
                 frames[-1] = (section_id, pos + 1, index, items)
                 continue
             if node.children:

@@ -178,6 +178,8 @@ class CompiledNode:
     type: str = field(init=False)
     is_question: bool = field(init=False)
     options_from: str | None = field(init=False)
+    always_shown: bool = field(init=False)
+    """No condition, role, segment or carried-forward options decide whether it is shown."""
 
     def __attrs_post_init__(self) -> None:
         # plain attributes, not properties: the engine reads them on every step
@@ -186,6 +188,8 @@ class CompiledNode:
         object.__setattr__(self, "is_question",
                            not isinstance(self.node, (model.Statement, model.Section)))
         object.__setattr__(self, "options_from", getattr(self.node, "options_from", None))
+        object.__setattr__(self, "always_shown", not (
+            self.when or self.roles or self.segments or self.options_from))
 
 
 @frozen(kw_only=True)

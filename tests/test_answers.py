@@ -469,3 +469,15 @@ def test_referral_fields_are_offered() -> None:
     assert conversation.prompt.kind == "referral"
     assert conversation.prompt.fields == ("name", "phone")
     assert refused(script, {"name": "Ann", "email": "a@b.c"}) == "Please only fill in: name, phone."
+
+
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("1,250", 1250), ("12,500,000", 12500000), ("1,5", 1.5), ("-0,25", -0.25), ("3.5", 3.5),
+])
+def test_typed_numbers_with_commas(typed: str, stored: float) -> None:
+    assert accepted(one_question(type="number"), typed) == stored
+
+
+@pytest.mark.parametrize("typed", ["1,2,3", "12,34,567", ",5", "1,,0"])
+def test_ambiguous_commas_are_refused(typed: str) -> None:
+    assert refused(one_question(type="number"), typed) == "Please enter a number."

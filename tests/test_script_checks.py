@@ -362,3 +362,19 @@ def test_unknown_plugin_question_type() -> None:
     compile_script(structure_document(document([{"id": "q", "type": "signature",
                                                  "text": "Sign"}])),
                    question_types={"signature": object()})
+
+
+def test_referral_fields_must_include_name() -> None:
+    found = problems([{"id": "r", "type": "referral", "text": "Who?",
+                       "fields": ["email", "role"]}])
+    assert [(p.path, p.message) for p in found] == [
+        (("nodes", 0, "fields"),
+         "'fields' must include 'name': a referral needs the name of the person to ask")]
+
+
+def test_carried_forward_options_have_no_other_option() -> None:
+    found = problems([
+        {"id": "a", "type": "multiple_choice", "text": "A?", "options": ["x", "y"], "other": True},
+        {"id": "b", "type": "single_choice", "text": "B?", "options_from": "a", "other": True},
+    ])
+    assert [p.path for p in found] == [("nodes", 1, "other")]

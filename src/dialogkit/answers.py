@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -128,6 +129,23 @@ def _format_number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
+_THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?")
+_DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
+
+
+def _read_number(text: str, expected: str) -> float:
+    """A typed number: "1,250" (thousands) and "1,5" (a decimal comma) are both understood."""
+    text = text.strip()
+    if _THOUSANDS.fullmatch(text):
+        text = text.replace(",", "")
+    elif _DECIMAL_COMMA.fullmatch(text):
+        text = text.replace(",", ".")
+    try:
+        return float(text)
+    except ValueError:
+        raise AnswerError(expected) from None
+
+
 def _check_number(node: CompiledNode, value: Any, other: str | None) -> int | float:
     question: model.Number = node.node
     low, high = question.min, question.max
@@ -141,10 +159,7 @@ def _check_number(node: CompiledNode, value: Any, other: str | None) -> int | fl
     else:
         expected = f"Please enter {kind}."
     if isinstance(value, str):
-        try:
-            value = float(value.strip().replace(",", ""))
-        except ValueError:
-            raise AnswerError(expected) from None
+        value = _read_number(value, expected)
     if isinstance(value, bool) or not isinstance(value, (int, float)) \
             or (isinstance(value, float) and not math.isfinite(value)):
         raise AnswerError(expected)

@@ -469,6 +469,13 @@ class _Compiler:
             if len(bounds) == 2 and bounds["min"] > bounds["max"]:
                 self.problem(path + ("min",), f"'min' ({node.min}) is later than 'max' "
                                               f"({node.max})")
+        if isinstance(node, model.Referral) and "name" not in node.fields:
+            self.problem(path + ("fields",), "'fields' must include 'name': a referral needs the "
+                                             "name of the person to ask")
+        if isinstance(node, model.SingleChoice) and node.options_from and node.other:
+            self.problem(path + ("other",), "'other' can't be used with 'options_from': the "
+                                            "options carried forward include the earlier "
+                                            "'other' answer")
         if isinstance(node, model.Confirm):
             target = self.question_ids.get(node.of)
             if target is None or isinstance(target, (model.Statement, model.Section)):

@@ -78,7 +78,8 @@ def run(ctx: click.Context, script_path: str, answers_path: str | None,
         try:
             transcript = run_with_answers(script, answers, seed=seed,
                                           on_events=dispatcher.dispatch,
-                                          question_types=question_types)
+                                          question_types=question_types,
+                                          follow_up=dispatcher.follow_up)
         except AnswersFileError as error:
             raise click.ClickException(str(error)) from None
         document = transcript.to_json()
@@ -115,7 +116,8 @@ def _interview(script: Script, respondent: Respondent, language: str | None, see
     """Ask each prompt on the terminal until the end, /stop or end of input."""
     conversation, events = Conversation.start(script, respondent, channel="console",
                                               language=language, seed=seed,
-                                              question_types=question_types)
+                                              question_types=question_types,
+                                              follow_up=dispatcher.follow_up)
     dispatcher.dispatch(conversation, events)
     channel = ConsoleChannel()
     state = conversation.state

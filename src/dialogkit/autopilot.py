@@ -30,7 +30,7 @@ from typing import Any
 from attrs import define, field
 
 from dialogkit.answers import AnswerError
-from dialogkit.engine import Conversation, NavigationError, Prompt, Respondent
+from dialogkit.engine import Conversation, FollowUp, NavigationError, Prompt, Respondent
 from dialogkit.events import Event
 from dialogkit.script import Script
 
@@ -134,13 +134,13 @@ class _Answerer:
 def run_with_answers(
     script: Script, answers_file: AnswersFile, *, channel: str = "console",
     seed: int | None = None, on_events: Callable[[Conversation, list[Event]], None] | None = None,
-    question_types: Mapping[str, Any] | None = None,
+    question_types: Mapping[str, Any] | None = None, follow_up: FollowUp | None = None,
 ) -> Transcript:
     """Run `script` to its end from an answers file; raise `AnswersFileError` if it can't."""
     used_seed = seed if seed is not None else (answers_file.seed or 0)
     conversation, events = Conversation.start(
         script, answers_file.respondent, channel=channel, language=answers_file.language,
-        seed=used_seed, question_types=question_types,
+        seed=used_seed, question_types=question_types, follow_up=follow_up,
     )
     if on_events:
         on_events(conversation, events)

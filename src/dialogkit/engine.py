@@ -13,7 +13,7 @@ does not grow with the length of the script.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 from attrs import Factory, define, frozen
@@ -39,6 +39,9 @@ __all__ = [
 Frame = tuple[str, int, int, tuple[tuple[str, str], ...] | None]
 """Where the conversation is inside one section: (section id or "" for the script, position,
 loop item index, loop items as (value, label) pairs or None when the section is no loop)."""
+
+FollowUp = Callable[["Conversation", Event], Sequence[str]]
+"""Called after an answer; returns texts of extra probes to ask about it."""
 
 ROOT = ""
 DECLINE_REASONS = ("prefer_not_to_say", "dont_know", "refused", "skipped")
@@ -91,6 +94,8 @@ class SessionState:
     trail: list[Any] = Factory(list)
     referrals: list[dict[str, Any]] = Factory(list)
     ahead: list[str] = Factory(list)
+    proposed: dict[str, list[str]] = Factory(dict)
+    proposed_from: dict[str, int] = Factory(dict)
     event_seq: int = 0
 
 
@@ -226,7 +231,8 @@ class Conversation:
     """One respondent's run through one script. See the module docstring."""
 
     def __init__(self, script: Script, state: SessionState,
-                 question_types: Mapping[str, Any] | None = None) -> None:
+                 question_types: Mapping[str, Any] | None = None,
+                 follow_up: FollowUp | None = None) -> None:
         if state.script_version and script.version and state.script_version != script.version:
             raise ValueError(
                 f"this session was started with version {state.script_version[:12]} of script "
@@ -235,6 +241,7 @@ class Conversation:
         self.script = script
         self.state = state
         self.question_types = question_types or {}
+        self.follow_up = follow_up
         state.trail = [(_freeze_frames(frames), level, key) for frames, level, key in state.trail]
         respondent = state.respondent
         self._base_env = {
@@ -257,9 +264,14 @@ class Conversation:
     @classmethod
     def start(cls, script: Script, respondent: Respondent | None = None, *,
               channel: str = "console", language: str | None = None, seed: int = 0,
-              question_types: Mapping[str, Any] | None = None
-              ) -> tuple[Conversation, list[Event]]:
-        """Start a session; returns the conversation and its first events."""
+              question_types: Mapping[str, Any] | None = None,
+              follow_up: FollowUp | None = None) -> tuple[Conversation, list[Event]]:
+        """Start a session; returns the conversation and its first events.
+
+        `follow_up(conversation, event)`, when given, is called after each answer and returns
+        the texts of extra probes to ask about it (after the script's own), e.g. from the
+        `dialogkit_after_answer` plugin hooks (see `dialogkit.followups`).
+        """
         languages = script.document.languages
         if language is not None and language not in languages:
             raise ValueError(f"script '{script.id}' has no language '{language}' "
@@ -269,7 +281,7 @@ class Conversation:
             respondent=respondent or Respondent(), channel=channel,
             language=language or script.default_language, seed=seed,
         )
-        conversation = cls(script, state, question_types)
+        conversation = cls(script, state, question_types, follow_up)
         conversation._emit("started", data={"script": script.id, "version": script.version,
                                             "seed": seed, "channel": channel})
         conversation._move_to(conversation._settle([(ROOT, 0, 0, None)]))
@@ -325,15 +337,19 @@ class Conversation:
             state.other.pop(key, None)
         state.trail.append((self._frames, 0, key))
         self._emit("answered", key, node.id, data)
+        state.proposed.pop(key, None)  # proposals were about the answer this one replaces
+        state.proposed_from.pop(key, None)
+        if self.follow_up is not None and node_type not in ("confirm", "referral"):
+            texts = [t.strip() for t in self.follow_up(self, self._events[-1]) if t.strip()]
+            if texts:
+                state.proposed[key] = texts
         if node_type == "confirm" and stored is False:
             self._correct(node)
         elif node_type == "referral":
             self._refer(node, key, stored)
         elif self._should_probe(node, stored):
-            state.probe_level = 1
-            self._prompt = None
-            self._emit("probed", key, node.id, {"level": 1, "text": self._probe_text(node, key)})
-        else:
+            self._probe(node, key, 1)
+        elif not self._start_proposed(node, key, 1):
             state.probes.pop(key, None)
             self._advance()
         return self._take_events()
@@ -367,6 +383,8 @@ class Conversation:
         state.declined[key] = reason
         state.other.pop(key, None)
         state.probes.pop(key, None)
+        state.proposed.pop(key, None)
+        state.proposed_from.pop(key, None)
         state.referrals = [r for r in state.referrals if r["key"] != key]
         state.trail.append((self._frames, 0, key))
         self._emit("declined", key, node.id, {"reason": reason})
@@ -579,6 +597,8 @@ class Conversation:
             state.declined.pop(key, None)
             state.other.pop(key, None)
             state.probes.pop(key, None)
+            state.proposed.pop(key, None)
+            state.proposed_from.pop(key, None)
             state.referrals = [r for r in state.referrals if r["key"] != key]
             self._emit("dropped", key, key.split("[", 1)[0])
 
@@ -635,15 +655,31 @@ class Conversation:
         state.probes[key] = [*given[: level - 1], text, *given[level:]]
         state.trail.append((self._frames, level, key))
         self._emit("probe_answered", key, node.id, {"level": level, "text": text})
-        if level < node.probe.depth and not node.probe.stops(text):
-            state.probe_level = level + 1
-            self._prompt = None
-            self._emit("probed", key, node.id, {"level": level + 1,
-                                                "text": self._probe_text(node, key)})
+        start = state.proposed_from.get(key)
+        if start is not None and level >= start:  # a proposed probe: ask each in turn
+            more = level < start - 1 + len(state.proposed[key])
         else:
+            more = level < node.probe.depth and not node.probe.stops(text)
+        if more:
+            self._probe(node, key, level + 1)
+        elif start is not None or not self._start_proposed(node, key, level + 1):
             del state.probes[key][level:]
             self._advance()
         return self._take_events()
+
+    def _probe(self, node: CompiledNode, key: str, level: int) -> None:
+        self.state.probe_level = level
+        self._prompt = None
+        self._emit("probed", key, node.id, {"level": level, "text": self._probe_text(node, key)})
+
+    def _start_proposed(self, node: CompiledNode, key: str, level: int) -> bool:
+        """Begin the probes a follow-up proposed, if any, at `level`."""
+        state = self.state
+        if key not in state.proposed:
+            return False
+        state.proposed_from[key] = level
+        self._probe(node, key, level)
+        return True
 
     def _probe_env(self, node: CompiledNode, key: str) -> dict[str, Any]:
         """The display names for a probe's text: `answer` and `previous` added."""
@@ -657,8 +693,21 @@ class Conversation:
         return env
 
     def _probe_text(self, node: CompiledNode, key: str) -> str:
-        wording = node.probe.wordings[self.state.probe_level - 1]
-        return wording.render(self._probe_env(node, key), self.state.language)
+        state = self.state
+        level = state.probe_level
+        start = state.proposed_from.get(key)
+        if start is not None and level >= start:
+            return state.proposed[key][level - start]
+        wording = node.probe.wordings[level - 1]
+        return wording.render(self._probe_env(node, key), state.language)
+
+    def _probe_depth(self, node: CompiledNode, key: str) -> int:
+        """How many probes this question's line has (the script's and any proposed)."""
+        state = self.state
+        start = state.proposed_from.get(key)
+        if start is not None:
+            return start - 1 + len(state.proposed[key])
+        return (node.probe.depth if node.probe else 0) + len(state.proposed.get(key, ()))
 
     # -- internals: answers and texts ----------------------------------------------------
     def _key(self, frames: Sequence[Frame]) -> str:
@@ -791,7 +840,8 @@ class Conversation:
             given = state.probes.get(key, [])
             return Prompt(
                 kind="probe", text=self._probe_text(node, key), probe_level=level,
-                probe_depth=node.probe.depth, can_decline=True, question_text=text("text"),
+                probe_depth=self._probe_depth(node, key), can_decline=True,
+                question_text=text("text"),
                 current=given[level - 1] if len(given) >= level else None, **common,
             )
         kind = {"confirm": "confirm", "referral": "referral"}.get(node.type, "question")

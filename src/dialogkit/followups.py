@@ -13,37 +13,51 @@ from dialogkit.events import Event
 from dialogkit.plugin_types import Alert, Probe, Tag
 from dialogkit.script import Script
 
-ANSWER_EVENTS = frozenset(("answered", "probe_answered"))
-
 
 class FollowUpDispatcher:
-    """Calls `dialogkit_after_answer` for each answer and `dialogkit_after_session` at the end.
+    """Runs the follow-up hooks for a conversation and keeps what they return.
 
-    Each follow-up (alert, tag or proposed probe) is kept in `followups` as plain data with
-    the event it answers, and returned by `dispatch` so a channel can show it.
+    Pass `follow_up` to `Conversation.start` (or `Conversation`): it calls
+    `dialogkit_after_answer` as soon as an answer is given, so the probes plugins propose are
+    asked right away, after the script's own. Then hand each call's events to `dispatch`: it
+    calls `dialogkit_after_answer` for probe answers and `dialogkit_after_session` when the
+    session ends. Every follow-up (alert, tag or proposed probe) is kept in `followups` as
+    plain data with the event it answers.
     """
 
     def __init__(self, manager: pluggy.PluginManager, script: Script) -> None:
         self.hook = manager.hook
         self.script = script
         self.followups: list[dict[str, Any]] = []
+        self._handled: set[int] = set()
+
+    def follow_up(self, conversation: Conversation, event: Event) -> list[str]:
+        """The engine's callback after an answer; returns the probes plugins propose."""
+        self._handled.add(event.seq)
+        found = self._after_answer(conversation, event)
+        return [f["message"] for f in found if f["kind"] == "probe"]
 
     def dispatch(self, conversation: Conversation, events: Iterable[Event]) -> list[dict[str, Any]]:
-        """Run the hooks for `events`; returns the new follow-ups."""
+        """Run the hooks for `events` not handled yet; returns the new follow-ups."""
         found: list[dict[str, Any]] = []
-        state = conversation.state
         for event in events:
-            if event.kind in ANSWER_EVENTS:
-                results = self.hook.dialogkit_after_answer(script=self.script, state=state,
-                                                           event=event)
+            if event.seq in self._handled:
+                self._handled.discard(event.seq)
+            elif event.kind in ("answered", "probe_answered"):
+                found.extend(self._after_answer(conversation, event))
             elif event.kind == "completed":
                 results = self.hook.dialogkit_after_session(
-                    script=self.script, state=state, outcome=event.data["outcome"])
-            else:
-                continue
-            for result in results:
-                for followup in result or ():
-                    found.append(_describe(followup, event))
+                    script=self.script, state=conversation.state, outcome=event.data["outcome"])
+                found.extend(self._collect(results, event))
+        return found
+
+    def _after_answer(self, conversation: Conversation, event: Event) -> list[dict[str, Any]]:
+        results = self.hook.dialogkit_after_answer(script=self.script, state=conversation.state,
+                                                   event=event)
+        return self._collect(results, event)
+
+    def _collect(self, results: Iterable[Any], event: Event) -> list[dict[str, Any]]:
+        found = [_describe(followup, event) for result in results for followup in result or ()]
         self.followups.extend(found)
         return found
 
@@ -52,7 +66,7 @@ def _describe(followup: Alert | Probe | Tag, event: Event) -> dict[str, Any]:
     kind = {Alert: "alert", Probe: "probe", Tag: "tag"}.get(type(followup))
     if kind is None:
         raise TypeError(f"a follow-up hook returned {followup!r}; expected Alert, Probe or Tag")
-    data = attrs.asdict(followup, retain_collection_types=False)
+    data = attrs.asdict(followup)
     if kind == "probe":
         data["message"] = data.pop("text")
     return {"kind": kind, "event": event.seq, "key": event.key, **data}

@@ -32,22 +32,7 @@ from dialogkit_console.adapter import ConsoleChannel
 
 
 def console_reply(prompt, answer):
-    value = answer.value
-    if prompt.kind == "statement":
-        return ""
-    if prompt.kind == "probe" or prompt.type in ("text", "date"):
-        return str(value)
-    if prompt.type in ("single_choice", "multiple_choice"):
-        picked = value if isinstance(value, list) else [value]
-        numbers = ",".join(
-            str(n) for n, o in enumerate(prompt.options, start=1) if o.value in picked
-        )
-        return f"{numbers}: {answer.other}" if answer.other else numbers
-    if prompt.type in ("yes_no", "confirm"):
-        return "yes" if value else "no"
-    if prompt.type == "referral":
-        return "; ".join(value.get(f, "") for f in prompt.fields)
-    return str(value)
+    return ConsoleChannel().format_reply(prompt, answer.value, answer.other)
 
 
 class ConsoleContract(ChannelContract):

@@ -20,22 +20,7 @@ from dialogkit_console.adapter import ConsoleChannel
 
 def console_reply(prompt: Prompt, answer: Answer) -> str:
     """What a person types at the console to give ``answer``."""
-    value = answer.value
-    if prompt.kind == "statement":
-        return ""
-    if prompt.kind == "probe" or prompt.type in ("text", "date"):
-        return str(value)
-    if prompt.type in ("single_choice", "multiple_choice"):
-        picked = value if isinstance(value, list) else [value]
-        numbers = ",".join(
-            str(n) for n, option in enumerate(prompt.options, start=1) if option.value in picked
-        )
-        return f"{numbers}: {answer.other}" if answer.other else numbers
-    if prompt.type in ("yes_no", "confirm"):
-        return "yes" if value else "no"
-    if prompt.type == "referral":
-        return "; ".join(value.get(field, "") for field in prompt.fields)
-    return str(value)
+    return ConsoleChannel().format_reply(prompt, answer.value, answer.other)
 
 
 class TestConsoleContract(ChannelContract):

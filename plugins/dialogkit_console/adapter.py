@@ -102,6 +102,23 @@ class ConsoleChannel:
             return Reply(value={f: p for f, p in zip(prompt.fields, parts, strict=False) if p})
         return Reply(value=text)
 
+    def format_reply(self, prompt: Prompt, value: Any, other: str | None = None) -> str:
+        """What a person types to give `value` (in the engine's terms): `parse` in reverse."""
+        if prompt.kind == "statement":
+            return ""
+        if prompt.kind == "probe" or prompt.type in ("text", "date"):
+            return str(value)
+        if prompt.type in ("single_choice", "multiple_choice"):
+            picked = value if isinstance(value, list) else [value]
+            numbers = ",".join(str(number) for number, option in enumerate(prompt.options, 1)
+                               if option.value in picked)
+            return f"{numbers}: {other}" if other else numbers
+        if prompt.type in ("yes_no", "confirm"):
+            return "yes" if value else "no"
+        if prompt.type == "referral":
+            return "; ".join(value.get(field, "") for field in prompt.fields)
+        return str(value)
+
     def _parse_choice(self, prompt: Prompt, text: str) -> Reply:
         if not text:
             return Reply(value=None)

@@ -29,22 +29,7 @@ from dialogkit_sms.adapter import (
 
 def sms_reply(prompt: Prompt, answer: Answer) -> str:
     """What a person texts back to give ``answer``."""
-    value = answer.value
-    if prompt.kind == "statement":
-        return "OK"
-    if prompt.kind == "probe" or prompt.type in ("text", "date"):
-        return str(value)
-    if prompt.type in ("single_choice", "multiple_choice"):
-        picked = value if isinstance(value, list) else [value]
-        numbers = ",".join(
-            str(n) for n, option in enumerate(prompt.options, start=1) if option.value in picked
-        )
-        return f"{numbers} {answer.other}" if answer.other else numbers
-    if prompt.type in ("yes_no", "confirm"):
-        return "Y" if value else "N"
-    if prompt.type == "referral":
-        return ", ".join(value.values())
-    return str(value)
+    return SmsChannel({}).format_reply(prompt, answer.value, answer.other)
 
 
 class TestSmsContract(ChannelContract):

@@ -227,6 +227,23 @@ class SmsChannel:
 
     # -- parsing ---------------------------------------------------------------------------
 
+    def format_reply(self, prompt: Prompt, value: Any, other: str | None = None) -> str:
+        """What a person texts back to give `value` (in the engine's terms)."""
+        if prompt.kind == "statement":
+            return "OK"
+        if prompt.kind == "probe" or prompt.type in ("text", "date"):
+            return str(value)
+        if prompt.type in ("single_choice", "multiple_choice"):
+            picked = value if isinstance(value, list) else [value]
+            numbers = ",".join(str(number) for number, option in enumerate(prompt.options, 1)
+                               if option.value in picked)
+            return f"{numbers} {other}" if other else numbers
+        if prompt.type in ("yes_no", "confirm"):
+            return "Y" if value else "N"
+        if prompt.type == "referral":
+            return ", ".join(value.values())
+        return str(value)
+
     def parse(self, prompt: Prompt, reply: str) -> Reply:
         """The text someone sent as a `Reply`; raises `AnswerError` when it can't be read."""
         text = clean(reply)

@@ -70,7 +70,7 @@ def test_options_are_numbered() -> None:
     lines = ConsoleChannel().render(PROMPTS["found_us"]).splitlines()
     assert lines[1] == "  1) A web search"
     assert lines[2].startswith('  2) A colleague of <script>alert(1)</script> & "quotes" ')
-    assert lines[3:5] == ["  3) An advert", "  4) Somewhere else (please say what)"]
+    assert lines[3:5] == ["  3) An advert", "  4) Somewhere else"]
     assert lines[-1].startswith("> Type the number of your choice, then ': '")
 
 

@@ -48,8 +48,7 @@ class ConsoleChannel:
         if prompt.help:
             lines.append(f"  ({clean(prompt.help)})")
         for number, option in enumerate(prompt.options, start=1):
-            suffix = " (please say what)" if option.is_other else ""
-            lines.append(f"  {number}) {clean(option.label)}{suffix}")
+            lines.append(f"  {number}) {clean(option.label)}")
         if prompt.low_label or prompt.high_label:
             lines.append(f"  {prompt.minimum} = {clean(prompt.low_label)} … "
                          f"{prompt.maximum} = {clean(prompt.high_label)}")

@@ -123,12 +123,14 @@ def dialogkit_cli_commands() -> Iterable[CliCommand] | None:
 def dialogkit_after_answer(
     script: Script, state: SessionState, event: Event
 ) -> Iterable[FollowUp] | None:
-    """Called after an answer has been committed to the store.
+    """Called after each answer and each probe answer.
 
     ``script`` is the running script, ``state`` the session state including the new answer,
     ``event`` the answer event. Return (or yield) :class:`~dialogkit.plugin_types.Probe`,
     :class:`~dialogkit.plugin_types.Alert` and :class:`~dialogkit.plugin_types.Tag` records,
-    or None. Results of all plugins are used. Not firstresult.
+    or None. Results of all plugins are used. Not firstresult. For an answer to a question
+    the hook runs before the engine chooses what comes next, so proposed probes are asked
+    right away, after the script's own.
     """
 
 
@@ -136,7 +138,7 @@ def dialogkit_after_answer(
 def dialogkit_after_session(
     script: Script, state: SessionState, outcome: str
 ) -> Iterable[Alert | Tag] | None:
-    """Called once when a session ends, after its final state has been committed.
+    """Called once when a session ends.
 
     ``outcome`` says how it ended (e.g. ``"completed"``, ``"screened_out"``, ``"abandoned"``).
     Return :class:`~dialogkit.plugin_types.Alert` and :class:`~dialogkit.plugin_types.Tag`

@@ -185,3 +185,14 @@ def test_interactive_bad_answer_is_explained(reply: str) -> None:
         input=typed, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert f"! There is no option '{reply}'; please type a number from 1 to 5." in result.stdout
+
+
+def test_run_warns_about_answers_never_asked(tmp_path: Path) -> None:
+    answers = json.loads((FLAGSHIP / "lost.answers.json").read_text())
+    answers["answers"]["recomend"] = 3
+    path = write(tmp_path, "a.json", json.dumps(answers))
+    result = CliRunner().invoke(main, ["run", str(FLAGSHIP / "script.yaml"), "--answers",
+                                       str(path)])
+    assert result.exit_code == 0, result.output
+    assert "warning: the answers file answers 'recomend', which was never asked" in result.output
+    assert "'recommend'" not in result.output

@@ -83,6 +83,9 @@ def run(ctx: click.Context, script_path: str, answers_path: str | None,
         except AnswersFileError as error:
             raise click.ClickException(str(error)) from None
         document = transcript.to_json()
+        for key in transcript.unused_answers:
+            click.echo(f"warning: the answers file answers '{key}', which was never asked "
+                       "(a typo, or a path this run did not take)", err=True)
         if dispatcher.followups:
             document["followups"] = dispatcher.followups
         click.echo(f"{transcript.outcome}: {len(transcript.steps)} steps, "

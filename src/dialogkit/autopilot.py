@@ -89,6 +89,8 @@ class Transcript:
     answers: dict[str, Any] = field(factory=dict)
     probes: dict[str, list[str]] = field(factory=dict)
     referrals: list[dict[str, Any]] = field(factory=list)
+    unused_answers: list[str] = field(factory=list)
+    """Keys of the answers file that were never asked for (not part of `to_json`)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -105,6 +107,11 @@ class _Answerer:
     def __init__(self, answers: Mapping[str, Any]) -> None:
         self.answers = answers
         self.uses: dict[str, int] = {}
+        self.asked: set[str] = set()
+
+    def unused(self) -> list[str]:
+        """The file's keys no prompt asked for (a typo, or a path not taken)."""
+        return [key for key in self.answers if key not in self.asked]
 
     def next(self, prompt: Prompt) -> tuple[str, Any]:
         """("answer", (value, other)), ("decline", reason) or ("missing", None)."""
@@ -114,6 +121,7 @@ class _Answerer:
         if key not in self.answers:
             return ("decline", "skipped") if prompt.kind == "probe" else ("missing", None)
         given = self.answers[key]
+        self.asked.add(key)
         if prompt.kind == "probe":
             texts = given if isinstance(given, list) else [given]
             index = prompt.probe_level - 1
@@ -186,6 +194,7 @@ def run_with_answers(
     transcript.answers = dict(state.answers)
     transcript.probes = {k: list(v) for k, v in state.probes.items()}
     transcript.referrals = list(state.referrals)
+    transcript.unused_answers = answerer.unused()
     return transcript
 
 

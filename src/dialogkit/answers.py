@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from dialogkit.script import CompiledNode
 
 OTHER = "other"
-REFERRAL_FIELDS = ("name", "email", "phone", "role", "note")
 
 
 class AnswerError(ValueError):

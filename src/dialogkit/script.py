@@ -69,7 +69,6 @@ DEFAULT_STOP_PHRASES = (
     "no sé", "no se", "nada",
 )
 DEFAULT_MIN_LENGTH = 2
-CHOICE_TYPES = ("single_choice", "multiple_choice")
 _PUNCTUATION = re.compile(r"[^\w\s/']+")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 

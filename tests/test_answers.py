@@ -16,17 +16,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dialogkit.answers import AnswerError
-from dialogkit.converter import structure_document
 from dialogkit.engine import Conversation, NavigationError, state_to_json
-from dialogkit.script import Script, compile_script
+from dialogkit.script import Script
+from dialogkit.testing.scripts import script_from_nodes
 
 FAST = settings(max_examples=60, deadline=None)
 
 
 def build(nodes: list[dict[str, Any]], **top: Any) -> Script:
-    document = {"dialogkit": 1, "id": "answers", "title": "Answers", "purpose": "Testing.",
-                "estimated_minutes": 1, "nodes": nodes, **top}
-    return compile_script(structure_document(document))
+    return script_from_nodes(nodes, **top)
 
 
 def one_question(**question: Any) -> Script:

@@ -24,12 +24,11 @@ from dialogkit.engine import (
 )
 from dialogkit.events import Event
 from dialogkit.script import Script, compile_script
+from dialogkit.testing.scripts import script_from_nodes
 
 
 def build(nodes: list[dict[str, Any]], **top: Any) -> Script:
-    document = {"dialogkit": 1, "id": "engine", "title": "Engine", "purpose": "Testing.",
-                "estimated_minutes": 1, "nodes": nodes, **top}
-    return compile_script(structure_document(document))
+    return script_from_nodes(nodes, **top)
 
 
 def text(id_: str, **extra: Any) -> dict[str, Any]:
@@ -70,7 +69,9 @@ def test_start_asks_the_first_visible_node() -> None:
                                                     "text": "Hi"}, text("q")])
     conversation, events = Conversation.start(script, seed=4, channel="web")
     assert [(e.seq, e.kind, e.key) for e in events] == [(1, "started", None), (2, "asked", "hi")]
-    assert events[0].data == {"script": "engine", "version": "", "seed": 4, "channel": "web"}
+    assert events[0].data == {"script": "test-script", "version": script.version, "seed": 4,
+                              "channel": "web"}
+    assert len(script.version) == 64  # the content hash sessions pin
     assert events[1].data == {"text": "Hi"}
     prompt = conversation.prompt
     assert (prompt.kind, prompt.key, prompt.can_go_back, prompt.can_decline) == (

@@ -20,6 +20,7 @@ from dialogkit.loader import script_version
 from dialogkit.script import Script, compile_script
 
 __all__ = [
+    "script_from_nodes",
     "CONTRACT_RESPONDENT",
     "CONTRACT_SCRIPT",
     "HOSTILE_TEXT",
@@ -46,6 +47,13 @@ def script_from_dict(
         version=script_version(data),
         question_types=question_types,
     )
+
+
+def script_from_nodes(nodes: list[dict[str, Any]], **header: Any) -> Script:
+    """A script of `nodes` with a minimal header (any header field can be given)."""
+    document = {"dialogkit": 1, "id": "test-script", "title": "Test", "purpose": "Testing.",
+                "estimated_minutes": 1, "nodes": nodes, **header}
+    return script_from_dict(document)
 
 
 HOSTILE_TEXT = '<script>alert(1)</script> & "quotes" \x1b[31mred'

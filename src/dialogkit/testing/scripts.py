@@ -20,11 +20,11 @@ from dialogkit.loader import script_version
 from dialogkit.script import Script, compile_script
 
 __all__ = [
-    "script_from_nodes",
     "CONTRACT_RESPONDENT",
     "CONTRACT_SCRIPT",
     "HOSTILE_TEXT",
     "script_from_dict",
+    "script_from_nodes",
 ]
 
 

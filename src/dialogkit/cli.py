@@ -21,6 +21,7 @@ __all__ = ["CORE_COMMANDS", "DialogkitGroup", "PluginConflict", "current_plugin_
 CORE_COMMANDS: Mapping[str, str] = {
     # name: "module:attribute" of the click command; add one line per core command.
     "plugins": "dialogkit.commands.plugins:plugins",
+    "db": "dialogkit.commands.db:db",
     "schema": "dialogkit.commands.schema:schema",
     "validate": "dialogkit.commands.validate:validate",
 }

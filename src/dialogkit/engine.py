@@ -405,6 +405,15 @@ class Conversation:
         self._emit("went_back", key, self._node_now.id, {"level": level})
         return self._take_events()
 
+    def change_channel(self, channel: str) -> list[Event]:
+        """Continue the session on another channel (`channel` in conditions follows)."""
+        state = self.state
+        state.channel = self._base_env["channel"] = channel
+        self._envs.clear()
+        self._prompt = None
+        self._emit("resumed", data={"channel": channel})
+        return self._take_events()
+
     # -- internals: where we are ---------------------------------------------------------
     def _place(self, frames: tuple[Frame, ...]) -> None:
         """Put the cursor at `frames` (a prompt's position, or () at the end)."""

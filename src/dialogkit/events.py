@@ -9,7 +9,7 @@ from attrs import define, field
 
 EventKind = Literal[
     "started", "asked", "answered", "probed", "probe_answered", "declined", "went_back",
-    "dropped", "corrected", "referred", "completed",
+    "dropped", "corrected", "referred", "completed", "resumed",
 ]
 
 

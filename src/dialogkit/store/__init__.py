@@ -1,0 +1,126 @@
+"""Durable sessions: the store (SQLite by default, PostgreSQL by URL).
+
+    from dialogkit.store import open_store
+
+    store = open_store(project_dir=".")          # dialogkit.db in the folder, migrated
+    started = store.start_session(script, "cust-1042", program="diplomacy-2026")
+    step = store.answer(started.session_id, 9, expected_version=started.step.version)
+
+See docs/store.md.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from dialogkit.engine import FollowUp
+from dialogkit.store.config import StoreConfig, StoreConfigError, resolve_config
+from dialogkit.store.store import (
+    ConflictError,
+    SessionSummary,
+    Started,
+    Step,
+    Store,
+    StoreError,
+    TokenError,
+    UnknownSession,
+    hash_token,
+)
+
+__all__ = [
+    "ConflictError",
+    "SessionSummary",
+    "Started",
+    "Step",
+    "Store",
+    "StoreConfig",
+    "StoreConfigError",
+    "StoreError",
+    "TokenError",
+    "UnknownSession",
+    "create_engine",
+    "current_revision",
+    "hash_token",
+    "head_revision",
+    "open_store",
+    "upgrade",
+]
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def create_engine(config: StoreConfig) -> sa.Engine:
+    """An SQLAlchemy engine for the store; SQLite gets WAL, its `synchronous` setting,
+    foreign keys, a busy timeout, and transactions that take the write lock up front."""
+    engine = sa.create_engine(config.url)
+    if engine.dialect.name == "sqlite":
+        synchronous = config.sqlite_synchronous
+
+        @sa.event.listens_for(engine, "connect")
+        def _configure(connection: Any, _record: Any) -> None:
+            connection.isolation_level = None  # BEGIN is issued below, not by the driver
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA synchronous={synchronous}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _begin(connection: sa.Connection) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _alembic_config(connection: sa.Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: sa.Engine, revision: str = "head") -> None:
+    """Migrate the store's schema to `revision` (the newest by default), keeping all data."""
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), revision)
+
+
+def current_revision(engine: sa.Engine) -> str | None:
+    """The schema revision the database is at (None for an empty database)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str:
+    """The newest schema revision this version of dialogkit knows."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def open_store(url: str | None = None, project_dir: str | os.PathLike[str] = ".", *,
+               sqlite_synchronous: str | None = None, migrate: bool = True,
+               question_types: Mapping[str, Any] | None = None,
+               follow_up: FollowUp | None = None) -> Store:
+    """Open the project's store (see `dialogkit.store.config` for where it is), migrating
+    its schema to the newest revision unless `migrate` is false."""
+    config = resolve_config(url, project_dir, sqlite_synchronous)
+    engine = create_engine(config)
+    if migrate:
+        upgrade(engine)
+    elif current_revision(engine) != head_revision():
+        raise StoreError(f"the store at {engine.url.render_as_string(hide_password=True)} "
+                         f"is at schema revision {current_revision(engine)}, not "
+                         f"{head_revision()}: run `dialogkit db upgrade`")
+    return Store(engine, question_types=question_types, follow_up=follow_up)

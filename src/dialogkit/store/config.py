@@ -1,0 +1,65 @@
+"""Where the store lives and how SQLite is tuned.
+
+The database URL comes from, in order: the `url` argument, the `DIALOGKIT_DATABASE_URL`
+environment variable, `[store] url` in the project's `dialogkit.toml`, and finally the
+embedded default, an SQLite file `dialogkit.db` in the project folder.
+
+SQLite runs in WAL mode. Its `synchronous` setting is `NORMAL` unless set otherwise
+(`[store] sqlite_synchronous` or `DIALOGKIT_SQLITE_SYNCHRONOUS`): a committed answer then
+survives a crash of the process, always; with `FULL` it also survives a power loss.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from attrs import frozen
+
+URL_ENV = "DIALOGKIT_DATABASE_URL"
+SYNCHRONOUS_ENV = "DIALOGKIT_SQLITE_SYNCHRONOUS"
+CONFIG_FILE = "dialogkit.toml"
+DEFAULT_DATABASE = "dialogkit.db"
+SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+
+class StoreConfigError(ValueError):
+    """The store's configuration is not usable."""
+
+
+@frozen
+class StoreConfig:
+    url: str
+    sqlite_synchronous: str = "NORMAL"
+
+
+def _project_settings(project_dir: Path) -> dict[str, Any]:
+    path = project_dir / CONFIG_FILE
+    if not path.exists():
+        return {}
+    try:
+        settings = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise StoreConfigError(f"{path}: {error}") from None
+    store = settings.get("store", {})
+    if not isinstance(store, dict):
+        raise StoreConfigError(f"{path}: [store] must be a table")
+    return store
+
+
+def resolve_config(url: str | None = None, project_dir: str | os.PathLike[str] = ".",
+                   sqlite_synchronous: str | None = None) -> StoreConfig:
+    """The store configuration for a project folder (see the module docstring)."""
+    folder = Path(project_dir)
+    settings = _project_settings(folder)
+    chosen = url or os.environ.get(URL_ENV) or settings.get("url")
+    if not chosen:
+        chosen = f"sqlite:///{(folder / DEFAULT_DATABASE).resolve()}"
+    synchronous = (sqlite_synchronous or os.environ.get(SYNCHRONOUS_ENV)
+                   or settings.get("sqlite_synchronous") or "NORMAL").upper()
+    if synchronous not in SYNCHRONOUS_MODES:
+        raise StoreConfigError(f"sqlite synchronous must be one of {', '.join(SYNCHRONOUS_MODES)}"
+                               f" (got {synchronous!r})")
+    return StoreConfig(url=str(chosen), sqlite_synchronous=synchronous)

@@ -1,0 +1,144 @@
+"""The store's tables (SQLAlchemy Core). Alembic migrations in `dialogkit/migrations` create
+and upgrade them; this module is what the code and the migrations' autogenerate compare with.
+
+Every engine event is appended to `events` and never changed; `sessions.state` holds the
+current state of each session (the engine's JSON), `answers` one row per answered question
+(probe answers with their question) for reports and exports.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+Timestamp = sa.DateTime(timezone=True)
+
+programs = sa.Table(
+    "programs", metadata,
+    sa.Column("id", sa.String(100), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+
+script_versions = sa.Table(
+    "script_versions", metadata,
+    sa.Column("version", sa.String(64), primary_key=True, comment="sha256 of the script"),
+    sa.Column("script_id", sa.String(100), nullable=False, index=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("source", sa.Text, nullable=False, comment="the script file as loaded"),
+    sa.Column("file", sa.Text, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+
+accounts = sa.Table(
+    "accounts", metadata,
+    sa.Column("id", sa.String(100), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("attributes", sa.JSON, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+
+respondents = sa.Table(
+    "respondents", metadata,
+    sa.Column("id", sa.String(100), primary_key=True),
+    sa.Column("account_id", sa.String(100), sa.ForeignKey("accounts.id"), index=True),
+    sa.Column("name", sa.Text),
+    sa.Column("email", sa.Text, index=True),
+    sa.Column("phone", sa.Text),
+    sa.Column("role", sa.String(100)),
+    sa.Column("segments", sa.JSON, nullable=False),
+    sa.Column("attributes", sa.JSON, nullable=False),
+    sa.Column("consent", sa.Boolean, nullable=False),
+    sa.Column("opted_out", sa.Boolean, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+
+sessions = sa.Table(
+    "sessions", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("program_id", sa.String(100), sa.ForeignKey("programs.id"), index=True),
+    sa.Column("script_version", sa.String(64), sa.ForeignKey("script_versions.version"),
+              nullable=False, index=True),
+    sa.Column("respondent_id", sa.String(100), sa.ForeignKey("respondents.id"), index=True),
+    sa.Column("channel", sa.String(50), nullable=False),
+    sa.Column("language", sa.String(20)),
+    sa.Column("status", sa.String(20), nullable=False, index=True),
+    sa.Column("version", sa.Integer, nullable=False, comment="bumped by every change"),
+    sa.Column("state", sa.Text, nullable=False, comment="the engine's session state, JSON"),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.Column("completed_at", Timestamp),
+)
+
+answers = sa.Table(
+    "answers", metadata,
+    sa.Column("session_id", sa.String(32), sa.ForeignKey("sessions.id"), primary_key=True),
+    sa.Column("key", sa.String(300), primary_key=True),
+    sa.Column("question_id", sa.String(100), nullable=False),
+    sa.Column("value", sa.Text, comment="JSON; null when declined"),
+    sa.Column("other", sa.Text),
+    sa.Column("declined", sa.String(30)),
+    sa.Column("probes", sa.Text, nullable=False, comment="JSON list of probe answers"),
+    sa.Column("answered_at", Timestamp, nullable=False),
+)
+
+events = sa.Table(
+    "events", metadata,
+    sa.Column("session_id", sa.String(32), sa.ForeignKey("sessions.id"), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(30), nullable=False),
+    sa.Column("key", sa.String(300)),
+    sa.Column("node", sa.String(100)),
+    sa.Column("data", sa.Text, nullable=False, comment="JSON"),
+    sa.Column("channel", sa.String(50), nullable=False),
+    sa.Column("at", Timestamp, nullable=False),
+)
+
+submissions = sa.Table(
+    "submissions", metadata,
+    sa.Column("session_id", sa.String(32), sa.ForeignKey("sessions.id"), primary_key=True),
+    sa.Column("submission", sa.String(64), primary_key=True,
+              comment="what was submitted at which version, hashed: a retry is recognized"),
+    sa.Column("version", sa.Integer, nullable=False, comment="the session version it made"),
+)
+
+resume_tokens = sa.Table(
+    "resume_tokens", metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True, comment="sha256; never the token"),
+    sa.Column("session_id", sa.String(32), sa.ForeignKey("sessions.id"), nullable=False,
+              index=True),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("expires_at", Timestamp),
+    sa.Column("revoked_at", Timestamp),
+)
+
+referrals = sa.Table(
+    "referrals", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("session_id", sa.String(32), sa.ForeignKey("sessions.id"), nullable=False,
+              index=True),
+    sa.Column("key", sa.String(300), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("email", sa.Text),
+    sa.Column("phone", sa.Text),
+    sa.Column("role", sa.Text),
+    sa.Column("note", sa.Text),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+
+contact_history = sa.Table(
+    "contact_history", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("respondent_id", sa.String(100), sa.ForeignKey("respondents.id"), index=True),
+    sa.Column("program_id", sa.String(100), sa.ForeignKey("programs.id"), index=True),
+    sa.Column("session_id", sa.String(32), sa.ForeignKey("sessions.id")),
+    sa.Column("channel", sa.String(50), nullable=False),
+    sa.Column("kind", sa.String(30), nullable=False, comment="started, resumed, invited..."),
+    sa.Column("at", Timestamp, nullable=False, index=True),
+)

@@ -128,13 +128,15 @@ def _parse_bool(text: str) -> bool:
     raise ValueError(f"'{text}' is not yes or no (use yes, no, true, false, 1 or 0)")
 
 
-def _read_csv(path: Path, file: str, problems: list[ImportProblem]) -> list[_Record]:
+def _read_csv(path: Path, file: str, problems: list[ImportProblem]
+              ) -> tuple[list[_Record], list[str]]:
+    """The records of a CSV file, and its header."""
     with path.open(newline="", encoding="utf-8-sig") as stream:
         reader = csv.reader(stream)
         header = [name.strip() for name in next(reader, [])]
         if not any(header):
             problems.append(ImportProblem(file, None, "", "the file has no header row"))
-            return []
+            return [], header
         header_ok = True
         seen: set[str] = set()
         for name in header:
@@ -168,7 +170,7 @@ def _read_csv(path: Path, file: str, problems: list[ImportProblem]) -> list[_Rec
                 continue
             if header_ok:
                 records.append(_Record(row, _csv_record(file, row, header, cells, problems)))
-        return records
+        return records, header
 
 
 def _csv_record(file: str, row: int, header: Sequence[str], cells: Sequence[str],
@@ -220,12 +222,11 @@ def _checked_records(path: Path) -> list[_Record]:
     file = str(path)
     problems: list[ImportProblem] = []
     suffix = path.suffix.lower()
+    header: list[str] = []
     if suffix == ".csv":
-        records = _read_csv(path, file, problems)
-        column_order: Sequence[str] | None = None
+        records, header = _read_csv(path, file, problems)
     elif suffix == ".json":
         records = _read_json(path, file, problems)
-        column_order = None
     else:
         raise RespondentImportError([ImportProblem(
             file, None, "", f"unknown file type '{suffix}': use a .csv or a .json file")])
@@ -238,16 +239,16 @@ def _checked_records(path: Path) -> list[_Record]:
             problems.append(ImportProblem(file, record.row, column, message))
     problems.extend(_cross_record_problems(file, records, csv_file))
     if problems:
-        del column_order
-        raise RespondentImportError(sorted(problems, key=_problem_order))
+        def order(problem: ImportProblem) -> tuple[int, int]:
+            # by row, then (CSV) by column as the header orders them; else as found
+            column = header.index(problem.column) if problem.column in header else len(header)
+            return (-1 if problem.row is None else problem.row, column)
+
+        raise RespondentImportError(sorted(problems, key=order))
     for record in records:
         record.data.setdefault("consent", False)
         record.data.setdefault("opted_out", False)
     return records
-
-
-def _problem_order(problem: ImportProblem) -> tuple[int, int]:
-    return (-1 if problem.row is None else problem.row, 0)
 
 
 def _csv_column(path_items: Sequence[str | int]) -> str:

@@ -22,6 +22,8 @@ CORE_COMMANDS: Mapping[str, str] = {
     # name: "module:attribute" of the click command; add one line per core command.
     "plugins": "dialogkit.commands.plugins:plugins",
     "db": "dialogkit.commands.db:db",
+    "export": "dialogkit.commands.export:export",
+    "import-respondents": "dialogkit.commands.import_respondents:import_respondents_command",
     "schema": "dialogkit.commands.schema:schema",
     "validate": "dialogkit.commands.validate:validate",
 }

@@ -5,10 +5,11 @@ Sessions come out in the order they were started (then by id), answers in script
 the same data always gives the same file. Question order comes from each session's script
 version (its source is in the store); keys a script does not explain go last, sorted.
 
-CSV cells that are text and start with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
-get a leading ``'``, so that a spreadsheet shows an answer such as ``=HYPERLINK(...)`` as text
-instead of running it as a formula. Numbers are written as they are (``-3`` stays ``-3``).
-JSON Lines output is never changed.
+CSV follows RFC 4180: lines end in CRLF, and a cell holding a line break, a comma or a quote
+is quoted. A CSV cell that is text and starts with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return gets a leading ``'``, so that a spreadsheet shows an answer such as
+``=HYPERLINK(...)`` as text instead of running it as a formula. Numbers are written as they
+are (``-3`` stays ``-3``). JSON Lines output is never changed.
 """
 
 from __future__ import annotations
@@ -72,11 +73,15 @@ class _Session:
 # -- reading ---------------------------------------------------------------------------------
 @contextlib.contextmanager
 def _connection(bind: sa.Engine | sa.Connection) -> Iterator[sa.Connection]:
-    if isinstance(bind, sa.Engine):
-        with bind.connect() as connection:
-            yield connection
-    else:
+    """The connection given, or one of the engine's reading one snapshot: the wide format
+    reads the data twice (its columns, then its rows), and both must see the same sessions."""
+    if isinstance(bind, sa.Connection):
         yield bind
+        return
+    with bind.connect() as connection:
+        if bind.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="REPEATABLE READ")
+        yield connection  # SQLite: the store reads in a transaction, which is a snapshot
 
 
 def _filters(script_id: str | None, program: str | None) -> list[sa.ColumnElement[bool]]:
@@ -244,7 +249,7 @@ def _wide_columns(order: _KeyOrder, sessions: Iterable[_Session]) -> list[_Colum
 
 def _write_wide(out: TextIO, columns: Sequence[_Column], order: _KeyOrder,
                 sessions: Iterable[_Session]) -> tuple[int, int]:
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out)
     writer.writerow([*SESSION_COLUMNS, *(name for c in columns for name in c.names())])
     count = 0
     for session in sessions:
@@ -270,7 +275,7 @@ def _write_wide(out: TextIO, columns: Sequence[_Column], order: _KeyOrder,
 
 def _write_long(out: TextIO, order: _KeyOrder, sessions: Iterable[_Session]
                 ) -> tuple[int, int]:
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out)
     writer.writerow(LONG_COLUMNS)
     count = rows = 0
     for session in sessions:

@@ -97,7 +97,7 @@ class ImportReport:
 @attrs.frozen
 class _Record:
     row: int
-    data: dict[str, Any]
+    data: Any  # a dict once checked
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -137,26 +137,22 @@ def _read_csv(path: Path, file: str, problems: list[ImportProblem]
         if not any(header):
             problems.append(ImportProblem(file, None, "", "the file has no header row"))
             return [], header
-        header_ok = True
-        seen: set[str] = set()
+        usable: list[str | None] = []  # the header, with None for columns to ignore
         for name in header:
             message = None
             if not name:
                 message = "a column has no name"
-            elif name in seen:
+            elif name in usable:
                 message = "the column appears twice"
-            elif name.startswith(ATTR_PREFIX) and name != ATTR_PREFIX:
-                pass
-            elif name not in CSV_COLUMNS:
+            elif name not in CSV_COLUMNS and not (
+                    name.startswith(ATTR_PREFIX) and name != ATTR_PREFIX):
                 message = (f"unknown column; use {', '.join(CSV_COLUMNS)} or "
                            f"{ATTR_PREFIX}NAME for an attribute")
             if message:
                 problems.append(ImportProblem(file, 1, name, message))
-                header_ok = False
-            seen.add(name)
-        if "id" not in seen:
+            usable.append(None if message else name)
+        if "id" not in usable:
             problems.append(ImportProblem(file, 1, "id", "the file has no 'id' column"))
-            header_ok = False
         records = []
         line = reader.line_num
         for cells in reader:
@@ -167,19 +163,18 @@ def _read_csv(path: Path, file: str, problems: list[ImportProblem]
                 problems.append(ImportProblem(
                     file, row, "", f"{len(cells)} values, but the header names {len(header)} "
                                    "columns"))
-                continue
-            if header_ok:
-                records.append(_Record(row, _csv_record(file, row, header, cells, problems)))
+            elif "id" in usable:  # without ids every row would only repeat that
+                records.append(_Record(row, _csv_record(file, row, usable, cells, problems)))
         return records, header
 
 
-def _csv_record(file: str, row: int, header: Sequence[str], cells: Sequence[str],
+def _csv_record(file: str, row: int, header: Sequence[str | None], cells: Sequence[str],
                 problems: list[ImportProblem]) -> dict[str, Any]:
-    """A CSV row as a record for the schema; empty cells are left out."""
+    """A CSV row as a record for the schema; empty cells (and ignored columns) left out."""
     record: dict[str, Any] = {}
     for name, raw in zip(header, cells, strict=False):
         text = raw.strip()
-        if not text:
+        if name is None or not text:
             continue
         if name.startswith(ATTR_PREFIX):
             record.setdefault("attributes", {})[name[len(ATTR_PREFIX):]] = parse_attribute(text)
@@ -223,13 +218,21 @@ def _checked_records(path: Path) -> list[_Record]:
     problems: list[ImportProblem] = []
     suffix = path.suffix.lower()
     header: list[str] = []
-    if suffix == ".csv":
-        records, header = _read_csv(path, file, problems)
-    elif suffix == ".json":
-        records = _read_json(path, file, problems)
-    else:
+    if suffix not in (".csv", ".json"):
         raise RespondentImportError([ImportProblem(
             file, None, "", f"unknown file type '{suffix}': use a .csv or a .json file")])
+    try:
+        if suffix == ".csv":
+            records, header = _read_csv(path, file, problems)
+        else:
+            records = _read_json(path, file, problems)
+    except UnicodeDecodeError:
+        raise RespondentImportError([ImportProblem(
+            file, None, "", "the file is not UTF-8 text; save it as UTF-8 (in Excel: "
+                            "'CSV UTF-8')")]) from None
+    except csv.Error as error:
+        raise RespondentImportError([ImportProblem(
+            file, None, "", f"not readable as CSV: {error}")]) from None
     csv_file = suffix == ".csv"
     schema = load_schema(SCHEMA)
     validator = jsonschema.Draft202012Validator(schema)
@@ -237,7 +240,7 @@ def _checked_records(path: Path) -> list[_Record]:
         for path_items, message in _schema_problems(validator, schema, record.data):
             column = _csv_column(path_items) if csv_file else format_path(path_items)
             problems.append(ImportProblem(file, record.row, column, message))
-    problems.extend(_cross_record_problems(file, records, csv_file))
+    problems.extend(_cross_record_problems(file, records))
     if problems:
         def order(problem: ImportProblem) -> tuple[int, int]:
             # by row, then (CSV) by column as the header orders them; else as found
@@ -315,8 +318,7 @@ def _pattern_message(where: Sequence[str | int], value: str, subschema: Any,
     return f"'{value}' does not have the expected form"
 
 
-def _cross_record_problems(file: str, records: Sequence[_Record], csv_file: bool
-                           ) -> Iterator[ImportProblem]:
+def _cross_record_problems(file: str, records: Sequence[_Record]) -> Iterator[ImportProblem]:
     """An id given twice; an account given two different names."""
     first_row: dict[str, int] = {}
     account_names: dict[str, tuple[str, int]] = {}

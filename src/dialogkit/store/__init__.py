@@ -12,6 +12,8 @@ See docs/store.md.
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,7 @@ __all__ = [
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+MIGRATION_LOCK = 0x6469616C6F67  # "dialog": the PostgreSQL advisory lock migrations hold
 
 
 def create_engine(config: StoreConfig) -> sa.Engine:
@@ -70,10 +73,10 @@ def create_engine(config: StoreConfig) -> sa.Engine:
         def _configure(connection: Any, _record: Any) -> None:
             connection.isolation_level = None  # BEGIN is issued below, not by the driver
             cursor = connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            _journal_mode_wal(cursor)
             cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.close()
 
         @sa.event.listens_for(engine, "begin")
@@ -81,6 +84,21 @@ def create_engine(config: StoreConfig) -> sa.Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _journal_mode_wal(cursor: Any) -> None:
+    """Switch a database to WAL (it stays so). The switch needs the database to itself and
+    SQLite may refuse it at once, without waiting, while another process opens it too (two
+    web workers starting on a new store): try again until the busy timeout."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
 
 
 def _alembic_config(connection: sa.Connection) -> Config:
@@ -93,6 +111,10 @@ def _alembic_config(connection: sa.Connection) -> Config:
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     """Migrate the store's schema to `revision` (the newest by default), keeping all data."""
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":  # one migration at a time (workers that
+            # start together); SQLite's write transaction already locks the database
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                               {"key": MIGRATION_LOCK})
         command.upgrade(_alembic_config(connection), revision)
 
 
@@ -119,8 +141,9 @@ def open_store(url: str | None = None, project_dir: str | os.PathLike[str] = "."
     engine = create_engine(config)
     if migrate:
         upgrade(engine)
-    elif current_revision(engine) != head_revision():
-        raise StoreError(f"the store at {engine.url.render_as_string(hide_password=True)} "
-                         f"is at schema revision {current_revision(engine)}, not "
-                         f"{head_revision()}: run `dialogkit db upgrade`")
+    elif (revision := current_revision(engine)) != head_revision():
+        where = engine.url.render_as_string(hide_password=True)
+        state = (f"is at schema revision {revision}, not {head_revision()}" if revision
+                 else "has no schema yet")
+        raise StoreError(f"the store at {where} {state}: run `dialogkit db upgrade`")
     return Store(engine, question_types=question_types, follow_up=follow_up)

@@ -2,7 +2,8 @@
 
 The database URL comes from, in order: the `url` argument, the `DIALOGKIT_DATABASE_URL`
 environment variable, `[store] url` in the project's `dialogkit.toml`, and finally the
-embedded default, an SQLite file `dialogkit.db` in the project folder.
+embedded default, an SQLite file `dialogkit.db` in the project folder. A relative SQLite path
+in `dialogkit.toml` is relative to the project folder.
 
 SQLite runs in WAL mode. Its `synchronous` setting is `NORMAL` unless set otherwise
 (`[store] sqlite_synchronous` or `DIALOGKIT_SQLITE_SYNCHRONOUS`): a committed answer then
@@ -54,7 +55,9 @@ def resolve_config(url: str | None = None, project_dir: str | os.PathLike[str] =
     """The store configuration for a project folder (see the module docstring)."""
     folder = Path(project_dir)
     settings = _project_settings(folder)
-    chosen = url or os.environ.get(URL_ENV) or settings.get("url")
+    chosen = url or os.environ.get(URL_ENV)
+    if not chosen and settings.get("url"):
+        chosen = _in_folder(str(settings["url"]), folder)
     if not chosen:
         chosen = f"sqlite:///{(folder / DEFAULT_DATABASE).resolve()}"
     synchronous = (sqlite_synchronous or os.environ.get(SYNCHRONOUS_ENV)
@@ -63,3 +66,13 @@ def resolve_config(url: str | None = None, project_dir: str | os.PathLike[str] =
         raise StoreConfigError(f"sqlite synchronous must be one of {', '.join(SYNCHRONOUS_MODES)}"
                                f" (got {synchronous!r})")
     return StoreConfig(url=str(chosen), sqlite_synchronous=synchronous)
+
+
+def _in_folder(url: str, folder: Path) -> str:
+    """An SQLite URL from the project file with a relative path: relative to the project
+    folder (where the file is), not to wherever the command happens to run."""
+    prefix = "sqlite:///"
+    path = url[len(prefix):].split("?", 1)[0] if url.startswith(prefix) else ""
+    if not path or path == ":memory:" or Path(path).is_absolute():
+        return url
+    return prefix + str((folder / path).resolve()) + url[len(prefix) + len(path):]

@@ -44,6 +44,7 @@ from dialogkit.store import tables
 
 DEFAULT_TOKEN_TTL = timedelta(days=30)
 CACHE_SIZE = 1024
+_ANSWER_CHANGES = ("answered", "declined", "dropped")
 
 
 class StoreError(Exception):
@@ -204,12 +205,12 @@ class Store:
         return connection
 
     @contextmanager
-    def _transaction(self) -> Iterator[Any]:
+    def _transaction(self, write: bool = True) -> Iterator[Any]:
         connection = self._raw()
         cursor = connection.cursor()
         try:
-            if self._sqlite:
-                cursor.execute("BEGIN IMMEDIATE")
+            if self._sqlite:  # a write takes the lock up front; a read waits for no one (WAL)
+                cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             yield cursor
             connection.commit()
         except BaseException:
@@ -287,8 +288,11 @@ class Store:
     def _ensure_respondent(self, connection: sa.Connection, respondent: Respondent) -> None:
         if not respondent.id:
             return
-        if connection.scalar(sa.select(tables.respondents.c.id).where(
-                tables.respondents.c.id == respondent.id)) is None:
+        opted_out = connection.scalar(sa.select(tables.respondents.c.opted_out).where(
+            tables.respondents.c.id == respondent.id))
+        if opted_out:
+            raise StoreError(f"respondent '{respondent.id}' has opted out")
+        if opted_out is None:
             connection.execute(tables.respondents.insert().values(
                 id=respondent.id, role=respondent.role, segments=list(respondent.segments),
                 attributes=dict(respondent.attributes), consent=False, opted_out=False,
@@ -317,7 +321,8 @@ class Store:
             connection.execute(tables.sessions.insert().values(
                 id=session_id, program_id=program, script_version=script.version,
                 respondent_id=respondent.id or None, channel=channel, status=state.status,
-                language=state.language, version=1, state=_json(state_to_json(state)), created_at=now, updated_at=now))
+                language=state.language, version=1, state=_json(state_to_json(state)),
+                created_at=now, updated_at=now))
             connection.execute(tables.events.insert(), [
                 self._event_row(session_id, event, channel, now) for event in events])
             connection.execute(tables.resume_tokens.insert().values(
@@ -418,63 +423,61 @@ class Store:
         try:
             return self._write_once(session_id, expected_version, what, change, contact)
         except _Stale:
-            # another process wrote since this one last read, and the caller asked for no
-            # particular version: apply the change to the session as it now stands
+            # another process wrote since this one last read: read the session again, locked
+            # this time, so the version check (or, with no version named, the change) is made
+            # against the session as it now stands
             return self._write_once(session_id, expected_version, what, change, contact)
 
     def _write_once(self, session_id: str, expected_version: int | None, what: str,
                     change: Callable[[Conversation], list[Event]], contact: str | None
                     ) -> Step:
         sql = self._sql
-        with self._lock:
-            loaded = self._sessions.get(session_id)
+        with self._lock:  # taken out of the cache while it changes: another thread reads
+            loaded = self._sessions.pop(session_id, None)  # its own copy meanwhile
         with self._transaction() as cursor:
             if loaded is None or (expected_version is not None
                                   and expected_version != loaded.version):
-                loaded = self._read(cursor, session_id)
+                loaded = self._read(cursor, session_id, lock=True)
             version = loaded.version
             if expected_version is not None and expected_version != version:
                 replay = self._replayed(cursor, session_id, expected_version, what, loaded)
                 if replay is not None:
                     return replay
+                self._remember(session_id, loaded)  # as read, unchanged
                 raise ConflictError(
                     f"The session has moved on (it is at step {version}, not "
                     f"{expected_version}); reload it and answer again.")
             conversation = loaded.conversation
-            try:
-                events = change(conversation)
-                now = self.clock()
-                at = self._timestamp(now)
-                state = conversation.state
-                new_version = version + 1
-                values = {
-                    "b_id": session_id, "b_version": version, "version": new_version,
-                    "state": _json(state_to_json(state)), "status": state.status,
-                    "channel": state.channel, "updated_at": at,
-                    "completed_at": at if state.status != "active" else None,
-                }
-                cursor.execute(sql.update_session[0], sql.params(sql.update_session, values))
-                if cursor.rowcount != 1:
-                    if expected_version is None:
-                        raise _Stale
-                    raise ConflictError("The session was changed by someone else at the same "
-                                        "time; reload it and answer again.")
-                self._write_answers(cursor, session_id, conversation, events, at)
-                if events:
-                    cursor.executemany(sql.insert_event[0], [
-                        sql.params(sql.insert_event, self._event_row(
-                            session_id, event, state.channel, at)) for event in events])
-                key = _submission_key(version, what)
-                cursor.execute(sql.insert_submission[0], sql.params(sql.insert_submission, {
-                    "session_id": session_id, "submission": key, "version": new_version}))
-                if contact:
-                    self._execute_core(cursor, tables.contact_history.insert().values(
-                        respondent_id=state.respondent.id or None, session_id=session_id,
-                        channel=contact, kind="resumed", at=now))
-                self._write_referrals(cursor, session_id, events, at)
-            except BaseException:
-                self._forget(session_id)  # memory may be ahead of the database now
-                raise
+            events = change(conversation)  # on an error the copy changed is dropped
+            now = self.clock()
+            at = self._timestamp(now)
+            state = conversation.state
+            new_version = version + 1
+            values = {
+                "b_id": session_id, "b_version": version, "version": new_version,
+                "state": _json(state_to_json(state)), "status": state.status,
+                "channel": state.channel, "updated_at": at,
+                "completed_at": at if state.status != "active" else None,
+            }
+            cursor.execute(sql.update_session[0], sql.params(sql.update_session, values))
+            if cursor.rowcount != 1:
+                raise _Stale
+            self._write_answers(cursor, session_id, conversation, events, at)
+            if events:
+                cursor.executemany(sql.insert_event[0], [
+                    sql.params(sql.insert_event, self._event_row(
+                        session_id, event, state.channel, at)) for event in events])
+            key = _submission_key(version, what)
+            cursor.execute(sql.insert_submission[0], sql.params(sql.insert_submission, {
+                "session_id": session_id, "submission": key, "version": new_version}))
+            if contact:
+                sessions = tables.sessions
+                self._execute_core(cursor, tables.contact_history.insert().values(
+                    respondent_id=state.respondent.id or None,
+                    program_id=sa.select(sessions.c.program_id).where(
+                        sessions.c.id == session_id).scalar_subquery(),
+                    session_id=session_id, channel=contact, kind="resumed", at=at))
+            self._write_referrals(cursor, session_id, conversation, events, at)
         loaded.version = new_version
         self._remember(session_id, loaded)
         return Step(session_id=session_id, version=new_version, events=tuple(events),
@@ -485,7 +488,7 @@ class Store:
         sql = self._sql
         state = conversation.state
         touched = {e.key for e in events if e.key is not None and e.kind in (
-            "answered", "declined", "probe_answered", "dropped")}
+            *_ANSWER_CHANGES, "probe_answered")}
         for key in touched:
             if key in state.answers:
                 cursor.execute(sql.upsert_answer[0], sql.params(sql.upsert_answer, {
@@ -498,16 +501,22 @@ class Store:
                 cursor.execute(sql.delete_answer[0], sql.params(sql.delete_answer, {
                     "session_id": session_id, "key": key}))
 
-    def _write_referrals(self, cursor: Any, session_id: str, events: Sequence[Event],
-                         at: Any) -> None:
-        for event in events:
-            if event.kind == "referred":
-                referral = event.data["referral"]
-                statement = tables.referrals.insert().values(
-                    session_id=session_id, key=event.key, name=referral["name"],
+    def _write_referrals(self, cursor: Any, session_id: str, conversation: Conversation,
+                         events: Sequence[Event], at: Any) -> None:
+        """Keep a session's referral rows as its state has them: a referral answered again
+        replaces the one before; declined or dropped (after going back), it goes."""
+        referrals, by_id = tables.referrals, conversation.script.by_id
+        referral_keys = {e.key for e in events if e.kind in _ANSWER_CHANGES
+                         and e.node in by_id and by_id[e.node].type == "referral"}
+        for key in referral_keys:
+            self._execute_core(cursor, referrals.delete().where(
+                referrals.c.session_id == session_id, referrals.c.key == key))
+        for referral in conversation.state.referrals:
+            if referral["key"] in referral_keys:
+                self._execute_core(cursor, referrals.insert().values(
+                    session_id=session_id, key=referral["key"], name=referral["name"],
                     email=referral.get("email"), phone=referral.get("phone"),
-                    role=referral.get("role"), note=referral.get("note"), created_at=at)
-                self._execute_core(cursor, statement)
+                    role=referral.get("role"), note=referral.get("note"), created_at=at))
 
     def _execute_core(self, cursor: Any, statement: Any) -> None:
         compiled = statement.compile(dialect=self.engine.dialect)
@@ -523,17 +532,27 @@ class Store:
                 "key": event.key, "node": event.node, "data": _json(dict(event.data)),
                 "channel": channel, "at": at}
 
-    def _read(self, cursor: Any, session_id: str) -> _Loaded:
-        """Read a session inside the current transaction."""
+    def _read(self, cursor: Any, session_id: str, lock: bool = False) -> _Loaded:
+        """Read a session inside the current transaction; `lock` it against other writers
+        until the transaction ends (SQLite's write transactions lock the whole database)."""
         placeholder = "%(id)s" if self._sql.named else "?"
+        locking = " FOR NO KEY UPDATE" if lock and not self._sqlite else ""
         cursor.execute(f"SELECT version, state, script_version FROM sessions "
-                       f"WHERE id = {placeholder}",
+                       f"WHERE id = {placeholder}{locking}",
                        {"id": session_id} if self._sql.named else (session_id,))
         row = cursor.fetchone()
         if row is None:
             raise UnknownSession(f"There is no session '{session_id}'.")
         version, state_json, script_version = row
-        script = self.script(script_version)
+        script = self._scripts.get(script_version)
+        if script is None:  # read in this transaction: on SQLite another connection would
+            # wait for the write lock this one may hold
+            cursor.execute(f"SELECT source, file FROM script_versions "
+                           f"WHERE version = {placeholder}",
+                           {"id": script_version} if self._sql.named else (script_version,))
+            source, file = cursor.fetchone()
+            script = self._scripts[script_version] = load_script_text(
+                source, file, question_types=self.question_types)
         conversation = Conversation(script, state_from_json(json.loads(state_json)),
                                     self.question_types, self.follow_up)
         return _Loaded(conversation, version)
@@ -554,12 +573,22 @@ class Store:
                     replayed=True)
 
     def _load(self, session_id: str) -> _Loaded:
+        """The session as stored now: the copy held in memory if no other process (or
+        Store) has changed it since, else read again."""
         with self._lock:
             loaded = self._sessions.get(session_id)
-        if loaded is None:
-            with self._transaction() as cursor:
-                loaded = self._read(cursor, session_id)
-            self._remember(session_id, loaded)
+        with self._transaction(write=False) as cursor:
+            if loaded is not None:
+                cursor.execute(f"SELECT version FROM sessions WHERE id = "
+                               f"{'%(id)s' if self._sql.named else '?'}",
+                               {"id": session_id} if self._sql.named else (session_id,))
+                row = cursor.fetchone()
+                if row is None:
+                    raise UnknownSession(f"There is no session '{session_id}'.")
+                if row[0] == loaded.version:
+                    return loaded
+            loaded = self._read(cursor, session_id)
+        self._remember(session_id, loaded)
         return loaded
 
     def _remember(self, session_id: str, loaded: _Loaded) -> None:

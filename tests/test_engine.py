@@ -9,6 +9,7 @@ import functools
 import json
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,6 +20,7 @@ from dialogkit.engine import (
     Conversation,
     NavigationError,
     Respondent,
+    SessionState,
     state_from_json,
     state_to_json,
 )
@@ -1146,3 +1148,13 @@ def test_going_back_and_giving_the_same_answers_changes_nothing(
     after = plain(conversation)
     for name in ("answers", "other", "declined", "probes", "cursor", "trail", "referrals"):
         assert after[name] == before[name], name
+
+
+def test_state_to_json_writes_every_field_and_is_a_snapshot() -> None:
+    conversation = start(build([text("a"), text("b"), text("c")]))
+    conversation.answer("one")
+    saved = state_to_json(conversation.state)
+    assert set(saved) == {f.name for f in attrs.fields(SessionState)}
+    conversation.answer("two")
+    assert saved["answers"] == {"a": "one"} and len(saved["trail"]) == 1
+    assert state_from_json(json.loads(json.dumps(saved))).answers == {"a": "one"}

@@ -100,8 +100,33 @@ class SessionState:
 
 
 def state_to_json(state: SessionState) -> dict[str, Any]:
-    """The state as JSON-ready plain data."""
+    """The state as JSON-ready plain data: a snapshot later steps don't change (positions
+    are tuples, which JSON writes as lists)."""
     return converter.unstructure(state)
+
+
+def _unstructure_state(state: SessionState) -> dict[str, Any]:
+    # Written out by hand: the store saves the state at every answer, and cattrs' generic
+    # walk over the trail costs several times the rest of the step. Containers are copied
+    # one level deep; what they hold is never changed in place by the engine.
+    respondent = state.respondent
+    return {
+        "script_id": state.script_id, "script_version": state.script_version,
+        "respondent": {"id": respondent.id, "attributes": dict(respondent.attributes),
+                       "role": respondent.role, "segments": list(respondent.segments)},
+        "channel": state.channel, "language": state.language, "seed": state.seed,
+        "status": state.status, "cursor": tuple(state.cursor),
+        "probe_level": state.probe_level, "answers": dict(state.answers),
+        "other": dict(state.other), "declined": dict(state.declined),
+        "probes": {key: list(texts) for key, texts in state.probes.items()},
+        "trail": list(state.trail), "referrals": list(state.referrals),
+        "ahead": list(state.ahead),
+        "proposed": {key: list(texts) for key, texts in state.proposed.items()},
+        "proposed_from": dict(state.proposed_from), "event_seq": state.event_seq,
+    }
+
+
+converter.register_unstructure_hook(SessionState, _unstructure_state)
 
 
 def state_from_json(data: Mapping[str, Any]) -> SessionState:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import secrets
 import threading
 import uuid
@@ -116,8 +117,8 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""Compact JSON; one encoder made once (json.dumps with options makes one per call)."""
 
 
 class _Statements:
@@ -160,13 +161,26 @@ class _Statements:
             session_id=sa.bindparam("session_id"), submission=sa.bindparam("submission"),
             version=sa.bindparam("version")), dialect)
 
-    def _compile(self, statement: Any, dialect: sa.Dialect) -> tuple[str, tuple[str, ...]]:
+    def _compile(self, statement: Any, dialect: sa.Dialect
+                 ) -> tuple[str, Callable[[Mapping[str, Any]], Any]]:
+        """The SQL text, and what turns named values into the driver's parameters."""
         compiled = statement.compile(dialect=dialect)
-        return compiled.string, tuple(compiled.positiontup or ())
+        if self.named:
+            return compiled.string, _same
+        names = tuple(compiled.positiontup or ())
+        if len(names) == 1:
+            return compiled.string, lambda values: (values[names[0]],)
+        return compiled.string, operator.itemgetter(*names)
 
-    def params(self, statement: tuple[str, tuple[str, ...]], values: Mapping[str, Any]) -> Any:
+    @staticmethod
+    def params(statement: tuple[str, Callable[[Mapping[str, Any]], Any]],
+               values: Mapping[str, Any]) -> Any:
         """`values` in the form the driver takes for `statement`."""
-        return values if self.named else tuple(values[name] for name in statement[1])
+        return statement[1](values)
+
+
+def _same(values: Mapping[str, Any]) -> Mapping[str, Any]:
+    return values
 
 
 class _Loaded:

@@ -607,3 +607,13 @@ def test_sqlite_synchronous_full(tmp_path: Path, clean_env: pytest.MonkeyPatch) 
     assert _pragmas(open_store(project_dir=tmp_path)) == ("wal", 2, 1)
     assert _pragmas(open_store(project_dir=tmp_path, sqlite_synchronous="NORMAL")) == (
         "wal", 1, 1)
+
+
+def test_a_new_program_is_recorded_when_a_session_starts(database_url: str,
+                                                          tmp_path: Path) -> None:
+    store = open_store(database_url, tmp_path)
+    started = store.start_session(nps(), None, program="checkin-2026", seed=1)
+    assert [s.id for s in store.list_sessions(program="checkin-2026")] == [started.session_id]
+    with store.engine.connect() as connection:
+        assert connection.execute(sa.select(tables.programs.c.id)).scalars().all() == [
+            "checkin-2026"]

@@ -317,8 +317,14 @@ class Store:
                       program: str | None = None, channel: str = "web",
                       language: str | None = None, seed: int | None = None,
                       token_ttl: timedelta | None = DEFAULT_TOKEN_TTL) -> Started:
-        """Start and store a session; returns its id, its resume token and the first step."""
+        """Start and store a session; returns its id, its resume token and the first step.
+
+        `respondent` is a stored respondent's id, or a `Respondent` (recorded if new);
+        `program` is recorded if new.
+        """
         self.add_script(script)
+        if program is not None:
+            self.add_program(program)
         if isinstance(respondent, str):
             respondent = self.respondent(respondent)
         respondent = respondent or Respondent()

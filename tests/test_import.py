@@ -294,15 +294,16 @@ def test_the_command_imports_and_says_what_it_did(tmp_path: Path) -> None:
     store.close()
 
 
-def test_the_command_prints_every_problem_and_fails(tmp_path: Path) -> None:
+def test_the_command_prints_every_problem_and_fails(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        result = runner.invoke(main, ["import-respondents", str(DATA / "broken.json"),
-                                      "--project-dir", "."])
-        assert Path("dialogkit.db").exists()  # the default store of the project folder
-        store = open_store(project_dir=".")
-        assert counts(store.engine) == (0, 0)
-        store.close()
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["import-respondents", str(DATA / "broken.json"),
+                                  "--project-dir", "."])
+    assert Path("dialogkit.db").exists()  # the default store of the project folder
+    store = open_store(project_dir=".")
+    assert counts(store.engine) == (0, 0)
+    store.close()
 
     assert result.exit_code == 1
     assert len(result.stdout.splitlines()) == 7

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from pathlib import Path
 
 import click
@@ -35,7 +36,7 @@ def export(ctx: click.Context, fmt: Format, script_id: str | None, program: str 
     try:
         with contextlib.ExitStack() as stack:
             # newline="": the csv module writes its own line ends
-            out = (click.get_text_stream("stdout") if output is None else
+            out = (sys.stdout if output is None else
                    stack.enter_context(output.open("w", encoding="utf-8", newline="")))
             report = export_answers(store.engine, out, fmt=fmt, script_id=script_id,
                                     program=program, question_types=question_types)

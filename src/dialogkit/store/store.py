@@ -160,6 +160,23 @@ class _Statements:
         self.insert_submission = self._compile(t.submissions.insert().values(
             session_id=sa.bindparam("session_id"), submission=sa.bindparam("submission"),
             version=sa.bindparam("version")), dialect)
+        session = t.sessions.c
+        read_session = sa.select(session.version, session.state, session.script_version).where(
+            session.id == sa.bindparam("id"))
+        self.read_session = self._compile(read_session, dialect)
+        # PostgreSQL: hold the row against other writers until the transaction ends (SQLite's
+        # write transactions already lock the whole database)
+        self.read_session_locked = self._compile(read_session.with_for_update(key_share=True),
+                                                 dialect)
+        self.read_version = self._compile(
+            sa.select(session.version).where(session.id == sa.bindparam("id")), dialect)
+        self.read_script = self._compile(
+            sa.select(t.script_versions.c.source, t.script_versions.c.file).where(
+                t.script_versions.c.version == sa.bindparam("version")), dialect)
+        self.read_submission = self._compile(
+            sa.select(t.submissions.c.version).where(
+                t.submissions.c.session_id == sa.bindparam("session_id"),
+                t.submissions.c.submission == sa.bindparam("submission")), dialect)
 
     def _compile(self, statement: Any, dialect: sa.Dialect
                  ) -> tuple[str, Callable[[Mapping[str, Any]], Any]]:
@@ -177,6 +194,13 @@ class _Statements:
                values: Mapping[str, Any]) -> Any:
         """`values` in the form the driver takes for `statement`."""
         return statement[1](values)
+
+    @staticmethod
+    def fetch_one(cursor: Any, statement: tuple[str, Callable[[Mapping[str, Any]], Any]],
+                  **values: Any) -> Any:
+        """Run a compiled query; its first row, or None."""
+        cursor.execute(statement[0], statement[1](values))
+        return cursor.fetchone()
 
 
 def _same(values: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -555,22 +579,16 @@ class Store:
     def _read(self, cursor: Any, session_id: str, lock: bool = False) -> _Loaded:
         """Read a session inside the current transaction; `lock` it against other writers
         until the transaction ends (SQLite's write transactions lock the whole database)."""
-        placeholder = "%(id)s" if self._sql.named else "?"
-        locking = " FOR NO KEY UPDATE" if lock and not self._sqlite else ""
-        cursor.execute(f"SELECT version, state, script_version FROM sessions "
-                       f"WHERE id = {placeholder}{locking}",
-                       {"id": session_id} if self._sql.named else (session_id,))
-        row = cursor.fetchone()
+        sql = self._sql
+        row = sql.fetch_one(cursor, sql.read_session_locked if lock else sql.read_session,
+                            id=session_id)
         if row is None:
             raise UnknownSession(f"There is no session '{session_id}'.")
         version, state_json, script_version = row
         script = self._scripts.get(script_version)
         if script is None:  # read in this transaction: on SQLite another connection would
             # wait for the write lock this one may hold
-            cursor.execute(f"SELECT source, file FROM script_versions "
-                           f"WHERE version = {placeholder}",
-                           {"id": script_version} if self._sql.named else (script_version,))
-            source, file = cursor.fetchone()
+            source, file = sql.fetch_one(cursor, sql.read_script, version=script_version)
             script = self._scripts[script_version] = load_script_text(
                 source, file, question_types=self.question_types)
         conversation = Conversation(script, state_from_json(json.loads(state_json)),
@@ -579,12 +597,9 @@ class Store:
 
     def _replayed(self, cursor: Any, session_id: str, expected_version: int, what: str,
                   loaded: _Loaded) -> Step | None:
-        placeholder = ("%(s)s", "%(k)s") if self._sql.named else ("?", "?")
-        key = _submission_key(expected_version, what)
-        cursor.execute(f"SELECT version FROM submissions WHERE session_id = {placeholder[0]} "
-                       f"AND submission = {placeholder[1]}",
-                       {"s": session_id, "k": key} if self._sql.named else (session_id, key))
-        if cursor.fetchone() is None:
+        sql = self._sql
+        if sql.fetch_one(cursor, sql.read_submission, session_id=session_id,
+                         submission=_submission_key(expected_version, what)) is None:
             return None
         conversation = loaded.conversation
         self._remember(session_id, loaded)
@@ -599,10 +614,7 @@ class Store:
             loaded = self._sessions.get(session_id)
         with self._transaction(write=False) as cursor:
             if loaded is not None:
-                cursor.execute(f"SELECT version FROM sessions WHERE id = "
-                               f"{'%(id)s' if self._sql.named else '?'}",
-                               {"id": session_id} if self._sql.named else (session_id,))
-                row = cursor.fetchone()
+                row = self._sql.fetch_one(cursor, self._sql.read_version, id=session_id)
                 if row is None:
                     raise UnknownSession(f"There is no session '{session_id}'.")
                 if row[0] == loaded.version:

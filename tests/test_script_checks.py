@@ -378,3 +378,12 @@ def test_carried_forward_options_have_no_other_option() -> None:
         {"id": "b", "type": "single_choice", "text": "B?", "options_from": "a", "other": True},
     ])
     assert [p.path for p in found] == [("nodes", 1, "other")]
+
+
+def test_a_text_cannot_show_an_answer_asked_later() -> None:
+    found = problems([
+        {"id": "a", "type": "text", "text": "You will say {answers.b}"},
+        {"id": "b", "type": "text", "text": "B?"},
+    ])
+    assert [(p.path, p.message, p.offset) for p in found] == [
+        (("nodes", 0, "text"), "'answers.b' is asked later, so it has no answer yet", 14)]

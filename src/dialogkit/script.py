@@ -277,14 +277,14 @@ class _Compiler:
         self.check_references(expression.references, source, path, before)
         return expression
 
-    def template(self, source: str, path: tuple[str | int, ...], names: frozenset[str]
-                 ) -> Template | None:
+    def template(self, source: str, path: tuple[str | int, ...], names: frozenset[str],
+                 before: int | None = None) -> Template | None:
         try:
             template = compile_template(source, names)
         except ExpressionError as error:
             self.problem(path, f"text: {error.message}", error.offset, error.hint)
             return None
-        self.check_references(template.references, source, path, None)
+        self.check_references(template.references, source, path, before)
         return template
 
     def check_references(self, references: Any, source: str, path: tuple[str | int, ...],
@@ -312,8 +312,9 @@ class _Compiler:
         return [i for i, n in self.question_ids.items()
                 if not isinstance(n, (model.Statement, model.Section))]
 
-    def text(self, value: model.Text | None, path: tuple[str | int, ...], names: frozenset[str]
-             ) -> LocalizedText | None:
+    def text(self, value: model.Text | None, path: tuple[str | int, ...], names: frozenset[str],
+             before: int | None = None) -> LocalizedText | None:
+        """Compile a text; with `before`, it may only show answers asked before that node."""
         if value is None:
             return None
         templates: dict[str, Template] = {}
@@ -323,7 +324,7 @@ class _Compiler:
                              f"language '{language}' is not in the script's languages "
                              f"{list(self.document.languages)}")
             at = path if language == model.ANY_LANGUAGE else path + (language,)
-            template = self.template(source, at, names)
+            template = self.template(source, at, names, before)
             if template is not None:
                 templates[language] = template
         if model.ANY_LANGUAGE not in value.values and self.default_language not in value.values:
@@ -360,7 +361,7 @@ class _Compiler:
         texts = {}
         for name in ("text", "help", "interviewer", "low_label", "high_label", "unit"):
             value = getattr(node, name, None)
-            compiled = self.text(value, path + (name,), names)
+            compiled = self.text(value, path + (name,), names, before=order)
             if compiled is not None:
                 texts[name] = compiled
         number = self.question_number

@@ -309,3 +309,24 @@ def test_the_command_prints_every_problem_and_fails(tmp_path: Path,
     assert len(result.stdout.splitlines()) == 7
     assert result.stdout.startswith(f"{DATA / 'broken.json'}:row 1: consent: must be true or")
     assert result.stderr == f"{DATA / 'broken.json'}: 7 problems; nothing was imported\n"
+
+
+def test_consent_left_out_of_a_later_import_stays_as_stored(tmp_path: Path) -> None:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'c.db'}")
+    tables.metadata.create_all(engine)
+    first, later = tmp_path / "first.csv", tmp_path / "later.csv"
+    first.write_text("id,consent\nr-1,yes\n", encoding="utf-8")
+    later.write_text("id,name\nr-1,Ria\n", encoding="utf-8")
+    import_respondents(engine, first)
+    import_respondents(engine, later)
+    with engine.connect() as connection:
+        row = connection.execute(sa.select(tables.respondents)).one()
+    assert (row.name, row.consent) == ("Ria", True)
+
+
+def test_a_trailing_newline_does_not_pass_for_an_id(tmp_path: Path) -> None:
+    path = tmp_path / "ids.json"
+    path.write_text(json.dumps([{"id": "n-1\n", "email": "a@b.com\n"}]), encoding="utf-8")
+    with pytest.raises(RespondentImportError) as raised:
+        read_respondents(path)
+    assert [(p.row, p.column) for p in raised.value.problems] == [(1, "id"), (1, "email")]

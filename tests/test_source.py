@@ -6,8 +6,10 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from dialogkit import source
+from dialogkit.cli import main
 from dialogkit.diagnostics import Diagnostic, ScriptError, format_path, parse_path
 
 DATA = Path(__file__).parent / "data" / "scripts"
@@ -162,7 +164,8 @@ def test_to_plain_gives_builtins() -> None:
     )
     plain = doc.plain
     assert plain == {
-        "a": 1.5, "b": 16, "c": True, "d": "2024-01-31", "e": "2024-01-31T10:30:00", "f": None,
+        # dates and times stay as written: the schema and the checks judge them
+        "a": 1.5, "b": 16, "c": True, "d": "2024-01-31", "e": "2024-01-31 10:30:00", "f": None,
         "g": [1, {"h": "i"}], "j": "aGk=", "k": "folded\n",
     }
     assert source.to_plain(doc.data) == plain
@@ -324,3 +327,13 @@ def test_parse_path_accepts_cattrs_style_and_rejects_junk() -> None:
     assert parse_path("$.nodes[2].text") == ["nodes", 2, "text"]
     with pytest.raises(ValueError, match="not a path"):
         parse_path("nodes..x")
+
+
+def test_an_impossible_unquoted_date_is_reported_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "d.yaml"
+    path.write_text("dialogkit: 1\nid: d\ntitle: T\npurpose: P\nestimated_minutes: 1\nnodes:\n"
+                    "  - {id: day, type: date, text: When?, max: 2024-12-32}\n")
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"{path}:7:")
+    assert "'max' must be a date as YYYY-MM-DD (got '2024-12-32')" in result.output

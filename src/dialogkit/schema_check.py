@@ -19,14 +19,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
-from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from dialogkit.diagnostics import Diagnostic, PathItem, format_path, sort_key
-from dialogkit.schemas import NON_QUESTION_TYPES
+from dialogkit.schemas import NON_QUESTION_TYPES, SchemaValidator
 from dialogkit.source import locate
 
 Path = tuple[PathItem, ...]
@@ -82,7 +81,7 @@ def check_against_schema(
     """
     checker = _Checker(plain, schema)
     problems: list[_Problem] = []
-    for error in Draft202012Validator(schema).iter_errors(plain):
+    for error in SchemaValidator(schema).iter_errors(plain):
         problems.extend(checker.explain(error))
     diagnostics: dict[tuple[Any, ...], Diagnostic] = {}
     for problem in _without_consequences(problems):

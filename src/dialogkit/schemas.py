@@ -12,6 +12,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from jsonschema import Draft202012Validator, ValidationError, validators
+
 SCRIPT_SCHEMA = "script.schema.json"
 SCRIPT_SCHEMA_ID = "https://dialogkit.dev/schemas/script.schema.json"
 QUESTION_FIELDS_REF = f"{SCRIPT_SCHEMA_ID}#/$defs/question_fields"
@@ -20,6 +22,20 @@ PLUGIN_DEF_PREFIX = "plugin:"
 _TYPE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 NON_QUESTION_TYPES = frozenset({"statement", "section"})
 """Node types that are not questions (they have no answer)."""
+
+
+def _strict_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Any:
+    """`pattern`, with `$` meaning the very end: Python's `$` also matches before a final
+    newline, which would let `"id\n"` through an `^...$` pattern."""
+    if not validator.is_type(instance, "string"):
+        return
+    if re.search(pattern, instance) is None or (
+            pattern.endswith("$") and instance.endswith("\n")):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+SchemaValidator = validators.extend(Draft202012Validator, {"pattern": _strict_pattern})
+"""The validator for dialogkit's schemas: JSON Schema 2020-12 with strict `pattern`s."""
 
 
 def schemas_dir() -> Traversable:

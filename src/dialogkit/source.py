@@ -12,7 +12,6 @@ that is not a mapping) raises :class:`~dialogkit.diagnostics.ScriptError`.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -133,8 +132,6 @@ def _plain_scalar(value: Any) -> Any:
         return float(value)
     if isinstance(value, str):
         return str(value)
-    if isinstance(value, dt.date | dt.time):  # datetime is a date
-        return value.isoformat()
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
     return str(value)
@@ -318,7 +315,14 @@ def _item_position(seq: CommentedSeq, index: int) -> tuple[int, int] | None:
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
+    # dates stay text: the schema and the checks judge them, so `2024-13-01` gets a located
+    # message instead of a crash while loading
+    yaml.constructor.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
     return yaml
+
+
+def _timestamp_as_text(constructor: Any, node: ScalarNode) -> str:
+    return str(constructor.construct_scalar(node))
 
 
 def _empty(file: str) -> Diagnostic:

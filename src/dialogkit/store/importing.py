@@ -23,11 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import jsonschema
 import sqlalchemy as sa
 
 from dialogkit.diagnostics import format_path
-from dialogkit.schemas import load_schema
+from dialogkit.schemas import SchemaValidator, load_schema
 from dialogkit.store import tables
 
 __all__ = [
@@ -235,7 +234,7 @@ def _checked_records(path: Path) -> list[_Record]:
             file, None, "", f"not readable as CSV: {error}")]) from None
     csv_file = suffix == ".csv"
     schema = load_schema(SCHEMA)
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = SchemaValidator(schema)
     for record in records:
         for path_items, message in _schema_problems(validator, schema, record.data):
             column = _csv_column(path_items) if csv_file else format_path(path_items)
@@ -248,8 +247,7 @@ def _checked_records(path: Path) -> list[_Record]:
             return (-1 if problem.row is None else problem.row, column)
 
         raise RespondentImportError(sorted(problems, key=order))
-    for record in records:
-        record.data.setdefault("consent", False)
+    for record in records:  # (consent left out stays as stored; new respondents get False)
         record.data.setdefault("opted_out", False)
     return records
 
@@ -267,7 +265,7 @@ _TYPE_NAMES = {"string": "text", "boolean": "true or false", "array": "a list",
                "object": "an object", "integer": "a whole number", "number": "a number"}
 
 
-def _schema_problems(validator: jsonschema.Draft202012Validator, schema: Mapping[str, Any],
+def _schema_problems(validator: Any, schema: Mapping[str, Any],
                      record: Any) -> Iterator[tuple[list[str | int], str]]:
     """(field path, message) for each way `record` breaks the schema, in plain words."""
     defs = schema["$defs"]
@@ -426,7 +424,7 @@ def _write_respondents(connection: sa.Connection, records: Sequence[Mapping[str,
         if old is None:
             inserts.append({
                 "id": data["id"], "name": None, "email": None, "phone": None,
-                "account_id": None, "role": None, "segments": [],
+                "account_id": None, "role": None, "segments": [], "consent": False,
                 **{column: data[field] for field, column in _FIELDS.items() if field in data},
                 "attributes": dict(data.get("attributes", {})),
                 "opted_out": data["opted_out"], "created_at": now,

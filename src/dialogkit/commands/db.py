@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import click
+import sqlalchemy as sa
 
 from dialogkit.store import create_engine, current_revision, head_revision, upgrade
 from dialogkit.store.config import StoreConfigError, resolve_config
@@ -15,12 +19,21 @@ project_option = click.option("--project-dir", default=".", type=click.Path(file
                               help="The project folder.")
 
 
-def _engine(database_url: str | None, project_dir: str):
+@contextlib.contextmanager
+def database_errors() -> Iterator[None]:
+    """Turn a database that can't be reached or used into a one-line error (exit 1)."""
     try:
-        config = resolve_config(database_url, project_dir)
+        yield
     except StoreConfigError as error:
         raise click.ClickException(str(error)) from None
-    return create_engine(config)
+    except sa.exc.SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        raise click.ClickException(f"cannot use the database: {reason}") from None
+
+
+def _engine(database_url: str | None, project_dir: str) -> sa.Engine:
+    with database_errors():
+        return create_engine(resolve_config(database_url, project_dir))
 
 
 @click.group()
@@ -34,9 +47,10 @@ def db() -> None:
 def upgrade_command(database_url: str | None, project_dir: str) -> None:
     """Create the store, or upgrade it to this version's schema, keeping all data."""
     engine = _engine(database_url, project_dir)
-    before = current_revision(engine)
-    upgrade(engine)
-    after = current_revision(engine)
+    with database_errors():
+        before = current_revision(engine)
+        upgrade(engine)
+        after = current_revision(engine)
     where = engine.url.render_as_string(hide_password=True)
     if before == after:
         click.echo(f"{where}: already at revision {after}")
@@ -50,5 +64,6 @@ def upgrade_command(database_url: str | None, project_dir: str) -> None:
 def current_command(database_url: str | None, project_dir: str) -> None:
     """Show the schema revision of the store and the newest one known."""
     engine = _engine(database_url, project_dir)
-    revision = current_revision(engine)
+    with database_errors():
+        revision = current_revision(engine)
     click.echo(f"current: {revision or 'none (empty database)'}; newest: {head_revision()}")

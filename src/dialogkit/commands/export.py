@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from dialogkit.cli import current_plugin_system
-from dialogkit.commands.db import database_option, project_option
-from dialogkit.store import StoreConfigError, StoreError, open_store
+from dialogkit.commands.db import database_errors, database_option, project_option
+from dialogkit.store import StoreError, open_store
 from dialogkit.store.exporting import FORMATS, Format, export_answers
 
 
@@ -30,14 +30,17 @@ def export(ctx: click.Context, fmt: Format, script_id: str | None, program: str 
     """Export the answers in the store, oldest session first (see docs/import-export.md)."""
     question_types = current_plugin_system(ctx).registry.question_types
     try:
-        store = open_store(database_url, project_dir)
-    except (StoreConfigError, StoreError) as error:
+        with database_errors():
+            store = open_store(database_url, project_dir)
+    except StoreError as error:
         raise click.ClickException(str(error)) from None
+    # a CSV file starts with a byte-order mark, so spreadsheets read it as UTF-8
+    encoding = "utf-8" if fmt == "jsonl" else "utf-8-sig"
     try:
-        with contextlib.ExitStack() as stack:
+        with contextlib.ExitStack() as stack, database_errors():
             # newline="": the csv module writes its own line ends
             out = (sys.stdout if output is None else
-                   stack.enter_context(output.open("w", encoding="utf-8", newline="")))
+                   stack.enter_context(output.open("w", encoding=encoding, newline="")))
             report = export_answers(store.engine, out, fmt=fmt, script_id=script_id,
                                     program=program, question_types=question_types)
     finally:

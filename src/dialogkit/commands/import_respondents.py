@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from dialogkit.commands.db import database_option, project_option
-from dialogkit.store import StoreConfigError, StoreError, open_store
+from dialogkit.commands.db import database_errors, database_option, project_option
+from dialogkit.store import StoreError, open_store
 from dialogkit.store.importing import RespondentImportError, import_respondents
 
 
@@ -23,11 +23,13 @@ def import_respondents_command(ctx: click.Context, file: str, database_url: str 
     an opt-out stays, whatever the file says.
     """
     try:
-        store = open_store(database_url, project_dir)
-    except (StoreConfigError, StoreError) as error:
+        with database_errors():
+            store = open_store(database_url, project_dir)
+    except StoreError as error:
         raise click.ClickException(str(error)) from None
     try:
-        report = import_respondents(store.engine, file)
+        with database_errors():
+            report = import_respondents(store.engine, file)
     except RespondentImportError as error:
         for problem in error.problems:
             click.echo(problem.format())

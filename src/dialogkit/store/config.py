@@ -56,6 +56,9 @@ def resolve_config(url: str | None = None, project_dir: str | os.PathLike[str] =
     folder = Path(project_dir)
     settings = _project_settings(folder)
     chosen = url or os.environ.get(URL_ENV)
+    if not isinstance(settings.get("url", ""), str):
+        raise StoreConfigError(f"{folder / CONFIG_FILE}: [store] url must be a text, like "
+                               f"\"sqlite:///dialogkit.db\" (got {settings['url']!r})")
     if not chosen and settings.get("url"):
         chosen = _in_folder(str(settings["url"]), folder)
     if not chosen:

@@ -659,6 +659,8 @@ class Store:
         with self.engine.connect() as connection:
             rows = connection.execute(sa.select(tables.events).where(
                 tables.events.c.session_id == session_id).order_by(tables.events.c.seq)).all()
+        if not rows:  # every stored session has its `started` event
+            raise UnknownSession(f"There is no session '{session_id}'.")
         return [{"seq": r.seq, "kind": r.kind, "key": r.key, "node": r.node,
                  "data": json.loads(r.data), "channel": r.channel, "at": _aware(r.at)}
                 for r in rows]

@@ -469,13 +469,31 @@ def test_referral_fields_are_offered() -> None:
     assert refused(script, {"name": "Ann", "email": "a@b.c"}) == "Please only fill in: name, phone."
 
 
-@pytest.mark.parametrize(("typed", "stored"), [
-    ("1,250", 1250), ("12,500,000", 12500000), ("1,5", 1.5), ("-0,25", -0.25), ("3.5", 3.5),
+@pytest.mark.parametrize(("language", "typed", "stored"), [
+    ("en", "1,250", 1250), ("en", "12,500,000", 12500000), ("en", "3.5", 3.5),
+    ("en", "12 000", 12000), ("en", "-1,000.25", -1000.25),
+    ("fr", "1,5", 1.5), ("fr", "-0,25", -0.25), ("fr", "12 000", 12000),
+    ("de", "1.000,5", 1000.5), ("de", "1.500", 1500), ("de", "2.5", 2.5), ("de-AT", "3,75", 3.75),
 ])
-def test_typed_numbers_with_commas(typed: str, stored: float) -> None:
-    assert accepted(one_question(type="number"), typed) == stored
+def test_typed_numbers_are_read_the_way_the_language_writes_them(
+        language: str, typed: str, stored: float) -> None:
+    script = build([{"id": "q", "type": "number", "text": "Q?"}], languages=[language])
+    conversation, _ = Conversation.start(script, language=language)
+    conversation.answer(typed)
+    assert conversation.state.answers["q"] == stored
 
 
-@pytest.mark.parametrize("typed", ["1,2,3", "12,34,567", ",5", "1,,0"])
-def test_ambiguous_commas_are_refused(typed: str) -> None:
-    assert refused(one_question(type="number"), typed) == "Please enter a number."
+@pytest.mark.parametrize(("language", "typed"), [
+    ("en", "1,5"), ("en", "1,2,3"), ("en", "12,34,567"), ("en", ",5"), ("en", "1.000,5"),
+    ("fr", "1,000.5"), ("de", "1,2,3"),
+])
+def test_numbers_that_could_be_misread_are_refused(language: str, typed: str) -> None:
+    script = build([{"id": "q", "type": "number", "text": "Q?"}], languages=[language])
+    conversation, _ = Conversation.start(script, language=language)
+    with pytest.raises(AnswerError, match="Please enter a number"):
+        conversation.answer(typed)
+
+
+@pytest.mark.parametrize("typed", ["20240105", "2024-W01-1", "2024-1-5"])
+def test_dates_must_be_written_yyyy_mm_dd(typed: str) -> None:
+    assert refused(one_question(type="date"), typed).startswith("Please enter a date as YYYY-MM-DD")

@@ -11,6 +11,7 @@ import pytest
 from dialogkit.autopilot import (
     AnswersFile,
     AnswersFileError,
+    Transcript,
     read_answers_file,
     run_with_answers,
 )
@@ -233,7 +234,7 @@ def write(tmp_path: Path, content: Any) -> Path:
 
 def test_read_answers_file(tmp_path: Path) -> None:
     path = write(tmp_path, {
-        "respondent": {"id": 7, "role": "buyer", "segments": ["loyal"],
+        "respondent": {"id": "7", "role": "buyer", "segments": ["loyal"],
                        "attributes": {"first_name": "Ann"}},
         "seed": 11, "language": "en", "answers": ANSWERS,
     })
@@ -256,14 +257,104 @@ def test_read_a_minimal_answers_file(tmp_path: Path) -> None:
     [
         ('{"answers": {', r"run\.answers\.json:1:14: Expecting property name"),
         ("[]", "expected an object with an 'answers' object"),
-        ({"answers": []}, "expected an object with an 'answers' object"),
-        ({"answers": {}, "seeds": 1}, "unknown field\\(s\\) seeds; expected answers"),
+        ({}, "expected an object with an 'answers' object"),
+        ({"answers": []}, "'answers' must be an object giving the answer for each question key"),
+        ({"answers": {}, "seeds": 1},
+         "unknown field\\(s\\) seeds; expected respondent, seed, language, answers"),
         ({"answers": {}, "respondent": "Ann"}, "'respondent' must be an object"),
+        ({"answers": {}, "respondent": {"name": "Ann"}},
+         "unknown field\\(s\\) in 'respondent' name; expected id, role, segments, attributes"),
+        ({"answers": {}, "respondent": {"id": 7}}, "'respondent.id' must be a string"),
+        ({"answers": {}, "respondent": {"role": 5}},
+         "'respondent.role' must be a role id \\(a string\\) or null"),
+        ({"answers": {}, "respondent": {"segments": "enterprise"}},
+         "'respondent.segments' must be a list of segment ids"),
+        ({"answers": {}, "respondent": {"segments": ["a", 2]}},
+         "'respondent.segments' must be a list of segment ids"),
+        ({"answers": {}, "respondent": {"attributes": ["plan"]}},
+         "'respondent.attributes' must be an object"),
+        ({"answers": {}, "seed": "x"}, "'seed' must be a whole number"),
+        ({"answers": {}, "seed": 1.5}, "'seed' must be a whole number"),
+        ({"answers": {}, "seed": True}, "'seed' must be a whole number"),
+        ({"answers": {}, "language": ["en"]}, "'language' must be a language code"),
     ],
 )
 def test_bad_answers_files(tmp_path: Path, content: Any, message: str) -> None:
     with pytest.raises(AnswersFileError, match=message):
         read_answers_file(write(tmp_path, content))
+
+
+def test_every_problem_is_reported_with_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, {"answers": {}, "seed": "x", "respondent": {"segments": "e"}})
+    with pytest.raises(AnswersFileError) as raised:
+        read_answers_file(path)
+    assert sorted(str(raised.value).splitlines()) == [
+        f"{path}: 'respondent.segments' must be a list of segment ids",
+        f"{path}: 'seed' must be a whole number",
+    ]
+
+
+def test_a_role_may_be_null_and_a_whole_float_is_a_seed(tmp_path: Path) -> None:
+    answers_file = read_answers_file(write(tmp_path, {
+        "answers": {}, "respondent": {"role": None}, "seed": 4.0}))
+    assert answers_file.respondent.role is None
+    assert answers_file.seed == 4 and isinstance(answers_file.seed, int)
+
+
+def test_the_schema_is_shipped_with_the_others() -> None:
+    from dialogkit.schemas import SchemaValidator, load_schema
+
+    schema = load_schema("answers.schema.json")
+    SchemaValidator.check_schema(schema)
+    for example in Path(__file__).resolve().parents[1].glob("examples/*/*.answers.json"):
+        assert not list(SchemaValidator(schema).iter_errors(json.loads(example.read_text())))
+
+
+def test_a_language_the_script_lacks_is_an_answers_file_error() -> None:
+    with pytest.raises(AnswersFileError, match="has no language 'xx'"):
+        run_with_answers(SCRIPT, AnswersFile(answers=ANSWERS, language="xx"))
+
+
+# -- the transcript, step by step --------------------------------------------------------------
+
+def test_transcript_records_what_the_engine_did() -> None:
+    conversation, _ = Conversation.start(
+        SCRIPT, Respondent(id="r2", attributes={"first_name": "Bo"}, segments=["s"]), seed=4)
+    transcript = Transcript.start(conversation)
+    assert (transcript.script, transcript.version, transcript.seed, transcript.channel,
+            transcript.language, transcript.outcome) == ("autopilot", "v1", 4, "console", "en",
+                                                         "unfinished")
+    assert transcript.respondent == {"id": "r2", "role": None, "segments": ["s"],
+                                     "attributes": {"first_name": "Bo"}}
+    replies = [
+        lambda: conversation.answer(None),
+        lambda: conversation.answer("3"),  # stored as the number 3
+        lambda: conversation.back(),
+        lambda: conversation.answer(3),
+        lambda: conversation.answer("  Too slow "),
+        lambda: conversation.decline("skipped"),
+        lambda: conversation.answer(["chat", "other"], other=" Fax "),
+    ]
+    for reply in replies:
+        prompt = conversation.prompt
+        transcript.record(prompt, reply())
+    transcript.close(conversation)
+    assert transcript.steps == [
+        {"kind": "statement", "key": "hello", "text": "Hello Bo"},
+        {"kind": "question", "key": "nps", "type": "nps", "text": "Recommend?", "answer": 3},
+        {"kind": "probe", "key": "nps", "went_back": True},
+        {"kind": "question", "key": "nps", "type": "nps", "text": "Recommend?", "answer": 3},
+        {"kind": "probe", "key": "nps", "level": 1, "text": "Why is that important to you?",
+         "answer": "Too slow"},
+        {"kind": "probe", "key": "nps", "level": 2, "text": "And why does that matter to you?",
+         "declined": "skipped"},
+        {"kind": "question", "key": "tools", "type": "multiple_choice", "text": "Tools?",
+         "answer": ["chat", "other"], "other": "Fax"},
+    ]
+    plain = transcript.to_json()
+    assert plain["outcome"] == "unfinished"
+    assert plain["answers"] == {"nps": 3, "tools": ["chat", "other"]}
+    assert plain["probes"] == {"nps": ["Too slow"]}
 
 
 def test_an_unreadable_answers_file(tmp_path: Path) -> None:

@@ -196,3 +196,170 @@ def test_run_warns_about_answers_never_asked(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "warning: the answers file answers 'recomend', which was never asked" in result.output
     assert "'recommend'" not in result.output
+
+
+# -- dialogkit run: the session's options checked against the script -------------------------
+
+from click.testing import Result  # noqa: E402
+
+ACCOUNT_REVIEW = FLAGSHIP.parent / "account_review" / "script.yaml"
+
+
+def run_cli(*args: object, input: str | None = None) -> Result:
+    return CliRunner().invoke(main, ["run", *map(str, args)], input=input)
+
+
+def test_run_rejects_a_language_the_script_lacks(tmp_path: Path) -> None:
+    result = run_cli(FLAGSHIP / "script.yaml", "--language", "xx")
+    assert result.exit_code == 2
+    assert "Invalid value for --language: 'xx' is not a language of this script (it has en)" \
+        in result.output
+    assert "Traceback" not in result.output
+    answers = write(tmp_path, "a.json", json.dumps({"language": "fr", "answers": {}}))
+    result = run_cli(ACCOUNT_REVIEW, "--answers", answers)
+    assert result.exit_code == 2
+    assert (f"{answers}: 'language' in the answers file: 'fr' is not a language of this "
+            "script (it has en, de)") in result.output
+    assert "--language" not in result.output.split("Error:")[1]
+
+
+def test_run_rejects_a_segment_the_script_does_not_declare(tmp_path: Path) -> None:
+    result = run_cli(FLAGSHIP / "script.yaml", "--segment", "lost", "--segment", "enterprise")
+    assert result.exit_code == 2
+    assert ("Invalid value for --segment: 'enterprise' is not a segment of this script "
+            "(first_time, loyal, lost)") in result.output
+    answers = write(tmp_path, "a.json", json.dumps(
+        {"respondent": {"segments": ["vip", "gold"]}, "answers": {}}))
+    result = run_cli(FLAGSHIP / "script.yaml", "--answers", answers)
+    assert result.exit_code == 2
+    assert (f"{answers}: 'respondent.segments' in the answers file: 'vip', 'gold' are not "
+            "segments of this script (first_time, loyal, lost)") in result.output
+    # the option overrides the file, and is what is checked then
+    result = run_cli(FLAGSHIP / "script.yaml", "--answers", answers, "--segment", "nope")
+    assert "Invalid value for --segment: 'nope'" in result.output
+
+
+def test_a_role_from_the_answers_file_is_named_as_such(tmp_path: Path) -> None:
+    answers = write(tmp_path, "a.json", json.dumps(
+        {"respondent": {"role": "boss"}, "answers": {}}))
+    result = run_cli(ACCOUNT_REVIEW, "--answers", answers)
+    assert result.exit_code == 2
+    assert (f"{answers}: 'respondent.role' in the answers file: 'boss' is not a role of this "
+            "script (decision_maker, user)") in result.output
+    assert "Invalid value for --role" not in result.output
+    result = run_cli(ACCOUNT_REVIEW, "--role", "boss")
+    assert result.exit_code == 2
+    assert "Invalid value for --role: 'boss' is not a role" in result.output
+
+
+@pytest.mark.parametrize(
+    ("respondent", "field", "rule"),
+    [
+        ({"segments": "enterprise"}, "respondent.segments", "must be a list of segment ids"),
+        ({"role": 5}, "respondent.role", "must be a role id (a string) or null"),
+        ({"id": ["x"]}, "respondent.id", "must be a string"),
+    ],
+)
+def test_run_checks_the_answers_file_shape(tmp_path: Path, respondent: dict[str, object],
+                                           field: str, rule: str) -> None:
+    answers = write(tmp_path, "a.json", json.dumps({"respondent": respondent, "answers": {}}))
+    result = run_cli(FLAGSHIP / "script.yaml", "--answers", answers)
+    assert result.exit_code == 1
+    assert f"Error: {answers}: '{field}' {rule}" in result.output
+    answers.write_text(json.dumps({"seed": "x", "answers": {}}))
+    result = run_cli(FLAGSHIP / "script.yaml", "--answers", answers)
+    assert f"Error: {answers}: 'seed' must be a whole number" in result.output
+
+
+# -- dialogkit run in the terminal: transcripts, going back, words for "other" ---------------
+
+def test_interactive_transcript_is_the_answers_file_transcript(tmp_path: Path) -> None:
+    """Typing the answers of an answers file gives the very transcript the file gives."""
+    respondent = ["--respondent-id", "cust-0871", "--segment", "first_time",
+                  "--attr", "first_name=Sam", "--seed", "0"]
+    by_file, typed = tmp_path / "file.json", tmp_path / "typed.json"
+    result = run_cli(FLAGSHIP / "script.yaml", "--answers",
+                     FLAGSHIP / "referral.answers.json", "--transcript", by_file)
+    assert result.exit_code == 0, result.output
+    result = run_cli(FLAGSHIP / "script.yaml", *respondent, "--transcript", typed,
+                     input="\nno\nPriya Shah; priya@example.com; Office manager\n")
+    assert result.exit_code == 0, result.output
+    assert json.loads(typed.read_text()) == json.loads(by_file.read_text())
+
+
+def test_interactive_transcript_records_going_back_and_stopping(tmp_path: Path) -> None:
+    out = tmp_path / "t.json"
+    result = run_cli(FLAGSHIP / "script.yaml", "--segment", "lost", "--seed", "3",
+                     "--transcript", out, input="\nyes\n/back\n\n/stop\n")
+    assert result.exit_code == 0, result.output
+    transcript = json.loads(out.read_text())
+    assert list(transcript) == ["script", "version", "seed", "channel", "language",
+                                "respondent", "outcome", "steps", "answers", "probes",
+                                "referrals"]
+    assert (transcript["seed"], transcript["channel"], transcript["outcome"]) == (
+        3, "console", "unfinished")
+    involved = {"kind": "question", "key": "involved", "type": "yes_no",
+                "text": "Were you the person who decided to buy from Northwind Outfitters?",
+                "answer": True}
+    assert transcript["steps"][1:] == [
+        involved, {"kind": "question", "key": "one_thing", "went_back": True}, involved]
+    assert transcript["answers"] == {"involved": True}
+    # the earlier answer was shown again, and Enter kept it
+    assert "  (your answer: yes; press Enter to keep it)" in result.output
+    assert "Please answer this question." not in result.output
+
+
+def test_interactive_end_of_input_is_unfinished(tmp_path: Path) -> None:
+    out = tmp_path / "t.json"
+    result = run_cli(FLAGSHIP / "script.yaml", "--segment", "lost", "--transcript", out,
+                     input="\n")
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["outcome"] == "unfinished"
+
+
+def test_interactive_words_for_an_option_that_is_not_other(tmp_path: Path) -> None:
+    out = tmp_path / "t.json"
+    typed = "\n".join(["", "yes", "Faster replies", "", "2: fax machine",
+                       "5: a fax machine", "/stop"]) + "\n"
+    result = run_cli(FLAGSHIP / "script.yaml", "--segment", "lost", "--transcript", out,
+                     input=typed)
+    assert result.exit_code == 0, result.output
+    assert ("! Words after ':' are only for the other option, "
+            "'Somewhere else (please say where)'.") in result.output
+    steps = json.loads(out.read_text())["steps"]
+    assert steps[-1]["key"] == "buy_now"
+    assert (steps[-1]["answer"], steps[-1]["other"]) == ("other", "a fax machine")
+
+
+@pytest.mark.parametrize(("minutes", "said"), [(1, "(About 1 minute.)"),
+                                                (2, "(About 2 minutes.)"),
+                                                (0.5, "(About 0.5 minutes.)")])
+def test_interactive_estimate_is_singular_or_plural(tmp_path: Path, minutes: float,
+                                                    said: str) -> None:
+    script = write(tmp_path, "s.yaml", f"dialogkit: 1\nid: short\ntitle: T\npurpose: P\n"
+                                       f"estimated_minutes: {minutes}\nnodes:\n"
+                                       "  - id: hi\n    type: statement\n    text: Hi\n")
+    result = run_cli(script, input="\n")
+    assert result.exit_code == 0, result.output
+    assert said in result.output.splitlines()
+
+
+def test_schema_and_semantic_problems_are_reported_in_one_run(tmp_path: Path) -> None:
+    text = BROKEN_SCHEMA + """\
+  - id: q3
+    type: confirm
+    of: q1
+    text: "Right, {answers.q2}?"
+    when: "answers.q9 == 1"
+"""
+    path = write(tmp_path, "both.yaml", text)
+    code, lines = validate(path)
+    assert code == 1
+    assert lines == [
+        f"{path}:2:5: id: 'id' must be a slug: lower-case letters, digits, '-' and '_', "
+        "starting with a letter or digit (got 'Broken Script')",
+        f"{path}:5:20: estimated_minutes: 'estimated_minutes' must be a number (got \"five\")",
+        f"{path}:10:5: nodes[0].optoins: question 'q1': unknown field 'optoins'",
+        f"{path}:13:13: nodes[1].points: question 'q2': 'points' must be at most 11 (got 12)",
+        f"{path}:19:12: nodes[2].when: 'answers.q9': there is no question 'q9'",
+    ]

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import pytest
+from attrs import evolve
 
 import dialogkit_console
 from dialogkit.answers import AnswerError
-from dialogkit.channels import Reply
-from dialogkit.engine import Prompt, PromptOption
+from dialogkit.channels import Reply, apply_reply
+from dialogkit.engine import Prompt, PromptOption, state_to_json
 from dialogkit.plugins import ALLOW_ENV, BLOCK_ENV
 from dialogkit.testing.channel_contract import (
+    CONTRACT_ANSWERS,
     Answer,
     ChannelContract,
+    contract_conversation,
     contract_prompts,
     registration_test,
+    step_id,
 )
 from dialogkit_console.adapter import ConsoleChannel
 
@@ -164,3 +168,72 @@ def test_control_characters_are_stripped() -> None:
     rendered = ConsoleChannel().render(prompt)
     assert not any((ord(c) < 32 and c != "\n") or 0x7F <= ord(c) <= 0x9F for c in rendered)
     assert "Clear" in rendered and "the screen?" in rendered
+
+
+# -- after going back: the earlier answer is shown, and Enter keeps it ----------------------
+
+@pytest.mark.parametrize(
+    ("prompt", "current", "other", "shown"),
+    [
+        (choice(), ["red", "other"], "teal", "1 (Red), 3 (Another colour: teal)"),
+        (choice("single_choice"), "green", None, "2 (Green)"),
+        (yes_no(), False, None, "no"),
+        (PROMPTS["refer"], {"name": "Ada", "email": "ada@example.com"}, None,
+         "Ada; ada@example.com"),
+        (PROMPTS["job"], "Pilot\x1b[31m", None, "Pilot"),
+    ],
+)
+def test_the_earlier_answer_is_shown_and_enter_keeps_it(
+        prompt: Prompt, current: object, other: str | None, shown: str) -> None:
+    console = ConsoleChannel()
+    again = evolve(prompt, current=current, current_other=other, can_go_back=True)
+    lines = console.render(again).splitlines()
+    assert lines[-2] == f"  (your answer: {shown}; press Enter to keep it)"
+    assert console.parse(again, "") == Reply(value=current, other=other)
+    assert console.parse(again, "  \n") == Reply(value=current, other=other)
+    assert "press Enter to keep it" not in console.render(prompt)
+
+
+def test_back_then_enter_keeps_every_answer() -> None:
+    """On the contract script: after each answer, /back shows it again and Enter keeps it."""
+    console = ConsoleChannel()
+    conversation = contract_conversation(channel="console")
+    kept = 0
+    while (prompt := conversation.prompt) is not None:
+        answer = CONTRACT_ANSWERS[step_id(prompt)]
+        apply_reply(conversation, console.parse(prompt, console_reply(prompt, answer)))
+        if prompt.kind == "statement" or conversation.prompt is None:
+            continue
+        before = state_to_json(conversation.state)
+        apply_reply(conversation, console.parse(conversation.prompt, "/back"))
+        again = conversation.prompt
+        assert step_id(again) == step_id(prompt)
+        assert "press Enter to keep it" in console.render(again), step_id(prompt)
+        apply_reply(conversation, console.parse(again, "\n"))
+        after = state_to_json(conversation.state)
+        for part in ("answers", "other", "probes", "cursor", "probe_level"):
+            assert after[part] == before[part], (step_id(prompt), part)
+        kept += 1
+    assert conversation.state.status == "completed" and kept >= 10
+    assert conversation.state.other == {"found_us": "A podcast"}
+
+
+def test_an_empty_reply_without_an_earlier_answer_is_still_empty() -> None:
+    assert ConsoleChannel().parse(choice(), "") == Reply(value=None)
+    assert ConsoleChannel().parse(PROMPTS["job"], "") == Reply(value="")
+
+
+# -- words after ':' belong to the other option ----------------------------------------------
+
+@pytest.mark.parametrize("type_", ["single_choice", "multiple_choice"])
+def test_words_for_an_option_that_is_not_other_are_refused(type_: str) -> None:
+    with pytest.raises(AnswerError) as error:
+        ConsoleChannel().parse(choice(type_), "2: fax machine")
+    assert error.value.message == (
+        "Words after ':' are only for the other option, 'Another colour'.")
+
+
+def test_words_on_a_question_without_other_are_refused() -> None:
+    prompt = evolve(choice("single_choice"), options=choice().options[:2])
+    with pytest.raises(AnswerError, match="this question has none"):
+        ConsoleChannel().parse(prompt, "2: fax machine")

@@ -273,7 +273,7 @@ LOOP = build([
           "text": "Rate {tool} ({tool.value}, #{tool.index})"},
          text("why", text="Why {answers.rate} for {tool.label}?", when="answers.rate <= 2"),
      ]},
-    {"id": "bye", "type": "statement", "text": "Bye: {answers.rate}"},
+    {"id": "bye", "type": "statement", "text": "Bye: "},
 ])
 
 
@@ -1158,3 +1158,13 @@ def test_state_to_json_writes_every_field_and_is_a_snapshot() -> None:
     conversation.answer("two")
     assert saved["answers"] == {"a": "one"} and len(saved["trail"]) == 1
     assert state_from_json(json.loads(json.dumps(saved))).answers == {"a": "one"}
+
+
+def test_a_referral_shows_as_the_name_with_the_rest_in_brackets() -> None:
+    script = build([
+        {"id": "who", "type": "referral", "text": "Who?", "end": False},
+        {"id": "bye", "type": "statement", "text": "We will ask {answers.who}."},
+    ])
+    conversation = start(script)
+    conversation.answer({"name": "Bo Chen", "role": "CTO", "email": "bo@example.com"})
+    assert conversation.prompt.text == "We will ask Bo Chen (CTO, bo@example.com)."

@@ -387,3 +387,164 @@ def test_a_text_cannot_show_an_answer_asked_later() -> None:
     ])
     assert [(p.path, p.message, p.offset) for p in found] == [
         (("nodes", 0, "text"), "'answers.b' is asked later, so it has no answer yet", 14)]
+
+
+# -- answers read outside their loop ------------------------------------------------------------
+
+def looped(*inner: dict[str, Any], id_: str = "sec") -> dict[str, Any]:
+    return {"id": id_, "type": "section", "loop": {"over": "answers.tools", "as": f"{id_}_item"},
+            "nodes": list(inner)}
+
+
+LOOP_MESSAGE = ("'answers.why' is answered once per item of the loop 'sec'; outside that loop it "
+                "has no single answer")
+
+
+def test_a_loop_answer_read_after_the_loop() -> None:
+    found = problems([CHOICE, looped(text("why")),
+                      text("after", when="answers.why != 'x'", help="You said {answers.why}")])
+    assert [(p.path, p.message, p.offset) for p in found] == [
+        (("nodes", 2, "when"), LOOP_MESSAGE, 0),
+        (("nodes", 2, "help"), LOOP_MESSAGE, len("You said {")),
+    ]
+
+
+def test_a_loop_answer_read_by_a_calculation() -> None:
+    problem = only([CHOICE, looped(text("why"))], calculations={"c": "len(answers.why) > 2"})
+    assert (problem.path, problem.message) == (("calculations", "c"), LOOP_MESSAGE)
+
+
+def test_a_loop_answer_read_from_another_loop() -> None:
+    problem = only([CHOICE, looped(text("why")),
+                    looped(text("again", when="answers.why"), id_="other")])
+    assert (problem.path, problem.message) == (("nodes", 2, "nodes", 0, "when"), LOOP_MESSAGE)
+
+
+def test_a_loop_answer_read_inside_its_loop_is_fine() -> None:
+    build([CHOICE, looped(text("why"), text("more", when="answers.why", text="{answers.why}?"),
+                          looped(text("deep", when="answers.why != answers.tools"), id_="inner"),
+                          {"id": "ok", "type": "confirm", "of": "why", "text": "Right?"})])
+
+
+def test_an_inner_loop_answer_read_in_the_outer_loop() -> None:
+    problem = only([CHOICE, looped(looped(text("deep"), id_="inner"),
+                                   text("after", when="answers.deep"))])
+    assert problem.path == ("nodes", 1, "nodes", 1, "when")
+    assert problem.message == ("'answers.deep' is answered once per item of the loop 'inner'; "
+                               "outside that loop it has no single answer")
+
+
+def test_a_loop_title_is_inside_its_loop() -> None:
+    build([CHOICE, {**looped(text("why")), "title": "About {sec_item}: {answers.why}"}])
+
+
+def test_confirm_and_options_from_of_a_loop_question_outside_the_loop() -> None:
+    inner_choice = {"id": "pick", "type": "single_choice", "text": "P", "options": ["a", "b"]}
+    found = problems([
+        CHOICE, looped(text("why"), inner_choice),
+        {"id": "c", "type": "confirm", "of": "why", "text": "Right?"},
+        {"id": "f", "type": "single_choice", "text": "F", "options_from": "pick"},
+    ])
+    assert [(p.path, p.message) for p in found] == [
+        (("nodes", 2, "of"), "'of' names 'why', which is asked inside the loop 'sec'; a "
+                             "confirmation of it must be inside that loop too"),
+        (("nodes", 3, "options_from"),
+         "'options_from' names 'pick', which is asked inside the loop 'sec'; a question that "
+         "carries its options forward must be inside that loop too"),
+    ]
+
+
+# -- what 'of' and 'options_from' name ----------------------------------------------------------
+
+def test_confirm_of_a_confirmation_or_a_referral() -> None:
+    found = problems([
+        text("q"), {"id": "c1", "type": "confirm", "of": "q", "text": "Right?"},
+        {"id": "c2", "type": "confirm", "of": "c1", "text": "Sure?"},
+        {"id": "r", "type": "referral", "text": "Who?", "end": False},
+        {"id": "c3", "type": "confirm", "of": "r", "text": "Right?"},
+    ])
+    assert [(p.path, p.message) for p in found] == [
+        (("nodes", 2, "of"), "a confirmation plays back a question's answer; 'c1' is a "
+                             "confirmation"),
+        (("nodes", 4, "of"), "a confirmation plays back a question's answer; 'r' is a referral"),
+    ]
+
+
+def test_of_and_options_from_naming_a_statement_or_section() -> None:
+    found = problems([
+        {"id": "st", "type": "statement", "text": "Hello"},
+        {"id": "sec", "type": "section", "nodes": [text("q")]},
+        {"id": "c1", "type": "confirm", "of": "st", "text": "Right?"},
+        {"id": "c2", "type": "confirm", "of": "sec", "text": "Right?"},
+        {"id": "f", "type": "single_choice", "text": "F", "options_from": "st"},
+    ])
+    assert [(p.path, p.message) for p in found] == [
+        (("nodes", 2, "of"), "'of' must name a question; 'st' is a statement, not a question"),
+        (("nodes", 3, "of"), "'of' must name a question; 'sec' is a section, not a question"),
+        (("nodes", 4, "options_from"),
+         "'options_from' must name an earlier choice question; 'st' is a statement, not a "
+         "question"),
+    ]
+
+
+# -- pick limits and loops over lists -----------------------------------------------------------
+
+def test_max_picks_more_than_the_options() -> None:
+    found = problems([
+        {"id": "m", "type": "multiple_choice", "text": "M", "options": ["a", "b"],
+         "max_picks": 3},
+        {"id": "n", "type": "multiple_choice", "text": "N", "options": ["a", "b"],
+         "other": True, "max_picks": 4},
+    ])
+    assert [(p.path, p.message) for p in found] == [
+        (("nodes", 0, "max_picks"), "'max_picks' (3) is more than the 2 options"),
+        (("nodes", 1, "max_picks"), "'max_picks' (4) is more than the 3 options"),
+    ]
+    build([{"id": "m", "type": "multiple_choice", "text": "M", "options": ["a", "b"],
+            "other": True, "max_picks": 3},  # "other" counts
+           {"id": "n", "type": "multiple_choice", "text": "N", "options_from": "m",
+            "max_picks": 9}])  # carried-forward options: not known until asked
+
+
+@pytest.mark.parametrize(("question", "over", "kind"), [
+    ({"id": "x", "type": "nps", "text": "N"}, "answers.x", "an nps"),
+    ({"id": "x", "type": "yes_no", "text": "Y"}, " answers['x'] ", "a yes_no"),
+    ({"id": "x", "type": "single_choice", "text": "S", "options": ["a", "b"]}, "answers.x",
+     "a single_choice"),
+])
+def test_a_loop_goes_over_a_list(question: dict[str, Any], over: str, kind: str) -> None:
+    problem = only([question, {"id": "s", "type": "section", "loop": {"over": over},
+                               "nodes": [text("q")]}])
+    assert problem.path == ("nodes", 1, "loop", "over")
+    assert problem.message == (f"a loop goes over a list: 'x' is {kind} question, whose answer "
+                               "is a single value")
+
+
+def test_a_loop_over_an_expression_is_not_second_guessed() -> None:
+    build([{"id": "x", "type": "nps", "text": "N"}, CHOICE,
+           {"id": "s", "type": "section", "loop": {"over": "answers.tools if answers.x else []"},
+            "nodes": [text("q")]}])
+
+
+# -- nodes left out of the check -----------------------------------------------------------------
+
+def test_references_to_unchecked_nodes_are_not_reported() -> None:
+    nodes = [
+        text("q", when="answers.gone and answers.missing", text="{answers.gone}"),
+        {"id": "c", "type": "confirm", "of": "gone", "text": "Right?"},
+        {"id": "f", "type": "single_choice", "text": "F", "options_from": "gone"},
+        {"id": "s", "type": "section", "loop": {"over": "answers.gone"}, "nodes": [text("i")]},
+    ]
+    with pytest.raises(ScriptProblems) as raised:
+        compile_script(structure_document(document(nodes)), unchecked_ids=frozenset({"gone"}))
+    assert [(p.path, p.message) for p in raised.value.problems] == [
+        (("nodes", 0, "when"), "'answers.missing': there is no question 'missing'")]
+
+
+def test_an_unchecked_id_that_is_also_a_real_node_is_checked() -> None:
+    problem = only([text("q", when="answers.later"), text("later")])
+    with pytest.raises(ScriptProblems) as raised:
+        compile_script(structure_document(document([text("q", when="answers.later"),
+                                                     text("later")])),
+                       unchecked_ids=frozenset({"later"}))
+    assert raised.value.problems == [problem]

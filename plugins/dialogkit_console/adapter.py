@@ -52,8 +52,28 @@ class ConsoleChannel:
         if prompt.low_label or prompt.high_label:
             lines.append(f"  {prompt.minimum} = {clean(prompt.low_label)} … "
                          f"{prompt.maximum} = {clean(prompt.high_label)}")
+        if prompt.current is not None and prompt.kind != "statement":
+            lines.append(f"  (your answer: {self.describe_current(prompt)}; "
+                         "press Enter to keep it)")
         lines.append(self._how_to_answer(prompt))
         return "\n".join(lines)
+
+    def describe_current(self, prompt: Prompt) -> str:
+        """The answer given earlier (`prompt.current`, shown again after going back), as the
+        console shows answers: option numbers and labels, yes or no, and so on."""
+        value, other = prompt.current, prompt.current_other
+        if prompt.kind != "probe" and prompt.type in ("single_choice", "multiple_choice"):
+            picked = value if isinstance(value, list) else [value]
+            return ", ".join(
+                f"{number} ({clean(option.label)}"
+                + (f": {clean(other)}" if option.is_other and other else "") + ")"
+                for number, option in enumerate(prompt.options, start=1)
+                if option.value in picked)
+        if prompt.kind != "probe" and prompt.type in ("yes_no", "confirm"):
+            return "yes" if value else "no"
+        if prompt.kind != "probe" and prompt.type == "referral" and isinstance(value, dict):
+            return "; ".join(clean(str(value[f])) for f in prompt.fields if value.get(f))
+        return clean(self.format_reply(prompt, value, other))
 
     def _how_to_answer(self, prompt: Prompt) -> str:
         hints = {
@@ -87,6 +107,8 @@ class ConsoleChannel:
         command = COMMANDS.get(text.lower())
         if command is not None:
             return command
+        if not text and prompt.current is not None and prompt.kind != "statement":
+            return Reply(value=prompt.current, other=prompt.current_other)  # keep it
         if prompt.kind in ("statement", "probe") or prompt.type in ("text", "date"):
             return Reply(value=text)
         if prompt.type in ("single_choice", "multiple_choice"):
@@ -130,6 +152,13 @@ class ConsoleChannel:
             picks.append(self._option_value(prompt, token))
         if not picks:
             raise AnswerError("Please type the number of an option.")
+        if other and not any(option.is_other and option.value in picks
+                             for option in prompt.options):
+            others = [option for option in prompt.options if option.is_other]
+            raise AnswerError(
+                f"Words after ':' are only for the other option, '{clean(others[0].label)}'."
+                if others else "Words after ':' are only for an other option, and this "
+                               "question has none.")
         if prompt.type == "single_choice":
             if len(picks) > 1:
                 raise AnswerError("Please choose just one option.")

@@ -7,12 +7,18 @@ import secrets
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from dialogkit.answers import AnswerError
-from dialogkit.autopilot import AnswersFile, AnswersFileError, read_answers_file, run_with_answers
+from dialogkit.autopilot import (
+    AnswersFile,
+    AnswersFileError,
+    Transcript,
+    read_answers_file,
+    run_with_answers,
+)
 from dialogkit.channels import apply_reply
 from dialogkit.cli import current_plugin_system
 from dialogkit.diagnostics import ScriptError
@@ -72,7 +78,9 @@ def run(ctx: click.Context, script_path: str, answers_path: str | None,
     respondent.id = respondent_id or respondent.id
     if language:
         answers.language = language
-    _check_respondent(script, respondent)
+    given = {name for name, value in (("--role", role), ("--segment", segments),
+                                      ("--language", language)) if value}
+    _check_session(script, respondent, answers.language, answers_path, given)
     dispatcher = FollowUpDispatcher(system.manager, script)
     if answers_path:
         try:
@@ -82,18 +90,18 @@ def run(ctx: click.Context, script_path: str, answers_path: str | None,
                                           follow_up=dispatcher.follow_up)
         except AnswersFileError as error:
             raise click.ClickException(str(error)) from None
-        document = transcript.to_json()
         for key in transcript.unused_answers:
             click.echo(f"warning: the answers file answers '{key}', which was never asked "
                        "(a typo, or a path this run did not take)", err=True)
-        if dispatcher.followups:
-            document["followups"] = dispatcher.followups
         click.echo(f"{transcript.outcome}: {len(transcript.steps)} steps, "
                    f"{len(transcript.answers)} answers", err=True)
     else:
-        used_seed = seed if seed is not None else answers.seed or secrets.randbelow(2**31)
-        document = _interview(script, respondent, answers.language, used_seed, dispatcher,
-                              question_types)
+        transcript = _interview(script, respondent, answers.language,
+                                seed if seed is not None else secrets.randbelow(2**31),
+                                dispatcher, question_types)
+    document = transcript.to_json()
+    if dispatcher.followups:
+        document["followups"] = dispatcher.followups
     if transcript_path:
         Path(transcript_path).write_text(
             json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -106,28 +114,50 @@ def read_answers(path: str) -> AnswersFile:
         raise click.ClickException(str(error)) from None
 
 
-def _check_respondent(script: Script, respondent: Respondent) -> None:
-    roles = [role.id for role in script.document.roles]
+def _check_session(script: Script, respondent: Respondent, language: str | None,
+                   answers_path: str | None, given: set[str]) -> None:
+    """A usage error unless the script has the language, role and segments asked for.
+
+    `given` names the options the user gave; the other values came from the answers file.
+    """
+    def fail(option: str, field_name: str, message: str) -> NoReturn:
+        if option in given or answers_path is None:
+            raise click.BadParameter(message, param_hint=option)
+        raise click.UsageError(f"{answers_path}: '{field_name}' in the answers file: {message}")
+
+    document = script.document
+    if language is not None and language not in document.languages:
+        fail("--language", "language", f"'{language}' is not a language of this script "
+                                       f"(it has {', '.join(document.languages)})")
+    roles = [role.id for role in document.roles]
     if respondent.role is not None and roles and respondent.role not in roles:
-        raise click.BadParameter(f"'{respondent.role}' is not a role of this script "
-                                 f"({', '.join(roles)})", param_hint="--role")
+        fail("--role", "respondent.role", f"'{respondent.role}' is not a role of this script "
+                                          f"({', '.join(roles)})")
+    declared = list(document.segments)
+    unknown = [segment for segment in respondent.segments if segment not in declared]
+    if declared and unknown:
+        names = ", ".join(f"'{segment}'" for segment in unknown)
+        verb = "is not a segment" if len(unknown) == 1 else "are not segments"
+        fail("--segment", "respondent.segments",
+             f"{names} {verb} of this script ({', '.join(declared)})")
 
 
 def _interview(script: Script, respondent: Respondent, language: str | None, seed: int,
                dispatcher: FollowUpDispatcher, question_types: Mapping[str, Any]
-               ) -> dict[str, Any]:
+               ) -> Transcript:
     """Ask each prompt on the terminal until the end, /stop or end of input."""
     conversation, events = Conversation.start(script, respondent, channel="console",
                                               language=language, seed=seed,
                                               question_types=question_types,
                                               follow_up=dispatcher.follow_up)
     dispatcher.dispatch(conversation, events)
+    transcript = Transcript.start(conversation)
     channel = ConsoleChannel()
     state = conversation.state
     click.echo(clean(script.title.render(conversation.env(), state.language)))
     click.echo(clean(script.purpose.render(conversation.env(), state.language)))
-    click.echo(f"(About {script.document.estimated_minutes:g} minutes.)\n")
-    steps: list[dict[str, Any]] = []
+    minutes = script.document.estimated_minutes
+    click.echo(f"(About {minutes:g} minute{'' if minutes == 1 else 's'}.)\n")
     while (prompt := conversation.prompt) is not None:
         click.echo(channel.render(prompt))
         line = sys.stdin.readline()
@@ -146,7 +176,7 @@ def _interview(script: Script, respondent: Respondent, language: str | None, see
         except (AnswerError, NavigationError) as error:
             click.echo(f"! {error.message}\n")
             continue
-        steps.append({"key": prompt.key, "kind": prompt.kind, "reply": line.rstrip("\n")})
+        transcript.record(prompt, events)
         for followup in dispatcher.dispatch(conversation, events):
             click.echo(f"  [{followup['kind']}] {followup.get('message') or followup.get('name')}")
         click.echo()
@@ -154,9 +184,8 @@ def _interview(script: Script, respondent: Respondent, language: str | None, see
         click.echo("Thank you! " + ("We'll reach out to the person you named."
                                     if state.status == "referred" else
                                     "Your answers help decide what we change next."))
-    return {"script": script.id, "version": script.version, "seed": seed,
-            "outcome": state.status, "steps": steps, "answers": state.answers,
-            "probes": state.probes, "referrals": state.referrals}
+    transcript.close(conversation)
+    return transcript
 
 
 def _needs_other_text(prompt: Any, value: Any, other: str | None) -> bool:

@@ -128,24 +128,37 @@ def _format_number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-_THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?")
-_DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
+DECIMAL_COMMA_LANGUAGES = frozenset((
+    "bg", "cs", "da", "de", "el", "es", "et", "fi", "fr", "hr", "hu", "id", "it", "lt", "lv",
+    "nb", "nl", "nn", "no", "pl", "pt", "ro", "ru", "sk", "sl", "sr", "sv", "tr", "uk",
+))
+"""Languages that write a decimal comma (1.250,5); the others write a decimal point."""
+_SPACES = re.compile(r"[ \u00a0\u202f]")
+_POINT_STYLE = re.compile(r"[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?")
+_COMMA_STYLE = re.compile(r"[-+]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?")
 
 
-def _read_number(text: str, expected: str) -> float:
-    """A typed number: "1,250" (thousands) and "1,5" (a decimal comma) are both understood."""
-    text = text.strip()
-    if _THOUSANDS.fullmatch(text):
+def read_number(text: str, language: str = "en") -> float | None:
+    """A number as people type it in `language`: thousands may be grouped ("1,250" or
+    "12 000"; "1.250" where a decimal comma is written) and decimals use the language's
+    mark ("2.5"; "2,5"). None when the text isn't such a number, or is ambiguous."""
+    text = _SPACES.sub("", text.strip())
+    if language.split("-")[0].lower() in DECIMAL_COMMA_LANGUAGES:
+        if _COMMA_STYLE.fullmatch(text):
+            text = text.replace(".", "").replace(",", ".")
+    elif _POINT_STYLE.fullmatch(text):
         text = text.replace(",", "")
-    elif _DECIMAL_COMMA.fullmatch(text):
-        text = text.replace(",", ".")
+    if "," in text:  # a comma that fits neither use: 1,5 in English, 1,2,3 anywhere
+        return None
     try:
-        return float(text)
+        return float(text)  # also "2.5" everywhere, and exponents ("1e3")
     except ValueError:
-        raise AnswerError(expected) from None
+        return None
 
 
-def _check_number(node: CompiledNode, value: Any, other: str | None) -> int | float:
+def check_number(node: CompiledNode, value: Any, other: str | None, language: str = "en"
+                 ) -> int | float:
+    """A number question's answer; typed text is read the way `language` writes numbers."""
     question: model.Number = node.node
     low, high = question.min, question.max
     kind = "a whole number" if question.integer else "a number"
@@ -158,7 +171,9 @@ def _check_number(node: CompiledNode, value: Any, other: str | None) -> int | fl
     else:
         expected = f"Please enter {kind}."
     if isinstance(value, str):
-        value = _read_number(value, expected)
+        value = read_number(value, language)
+        if value is None:
+            raise AnswerError(expected)
     if isinstance(value, bool) or not isinstance(value, (int, float)) \
             or (isinstance(value, float) and not math.isfinite(value)):
         raise AnswerError(expected)
@@ -173,12 +188,17 @@ def _check_number(node: CompiledNode, value: Any, other: str | None) -> int | fl
     return value
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _check_date(node: CompiledNode, value: Any, other: str | None) -> str:
     question: model.DateQuestion = node.node
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, str):
         try:
+            if not _ISO_DATE.fullmatch(value.strip()):  # fromisoformat takes 20240105 too
+                raise ValueError(value)
             value = dt.date.fromisoformat(value.strip())
         except ValueError:
             raise AnswerError("Please enter a date as YYYY-MM-DD, e.g. 2024-03-31.") from None
@@ -216,7 +236,6 @@ CHECKERS: dict[str, Callable[..., Any]] = {
     "nps": _check_scale(0, 10),
     "yes_no": _check_yes_no,
     "confirm": _check_yes_no,
-    "number": _check_number,
     "date": _check_date,
     "referral": _check_referral,
 }

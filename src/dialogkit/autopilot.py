@@ -23,7 +23,7 @@ question is asked (after a confirmation answered "no", say).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from attrs import define, field
 from dialogkit.answers import AnswerError
 from dialogkit.engine import Conversation, FollowUp, NavigationError, Prompt, Respondent
 from dialogkit.events import Event
+from dialogkit.schemas import SchemaValidator, load_schema
 from dialogkit.script import Script
 
 MAX_STEPS = 100_000
@@ -49,29 +50,62 @@ class AnswersFile:
     language: str | None = None
 
 
+ANSWERS_SCHEMA = "answers.schema.json"
+
+_FIELD_RULES = {
+    "respondent": "must be an object (with id, role, segments, attributes)",
+    "respondent.id": "must be a string",
+    "respondent.role": "must be a role id (a string) or null",
+    "respondent.segments": "must be a list of segment ids",
+    "respondent.attributes": "must be an object of attribute names and values",
+    "seed": "must be a whole number",
+    "language": "must be a language code (a string, such as \"en\")",
+    "answers": "must be an object giving the answer for each question key",
+}
+"""What each field of an answers file must be, by its dotted path (see the schema)."""
+
+
 def read_answers_file(path: str | Path) -> AnswersFile:
-    """Read and check the shape of an answers file."""
+    """Read an answers file and check its shape (against ``schemas/answers.schema.json``)."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
         raise AnswersFileError(f"{path}: cannot read the answers file: {error}") from None
     except json.JSONDecodeError as error:
         raise AnswersFileError(f"{path}:{error.lineno}:{error.colno}: {error.msg}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("answers"), dict):
-        raise AnswersFileError(f"{path}: expected an object with an 'answers' object")
-    unknown = sorted(set(data) - {"answers", "respondent", "seed", "language"})
-    if unknown:
-        raise AnswersFileError(f"{path}: unknown field(s) {', '.join(unknown)}; expected "
-                               "answers, respondent, seed, language")
-    person = data.get("respondent") or {}
-    if not isinstance(person, dict):
-        raise AnswersFileError(f"{path}: 'respondent' must be an object")
+    problems = answers_file_problems(data)
+    if problems:
+        raise AnswersFileError("\n".join(f"{path}: {problem}" for problem in problems))
+    person = data.get("respondent", {})
     respondent = Respondent(
-        id=str(person.get("id", "")), attributes=dict(person.get("attributes", {})),
+        id=person.get("id", ""), attributes=dict(person.get("attributes", {})),
         role=person.get("role"), segments=list(person.get("segments", [])),
     )
-    return AnswersFile(answers=data["answers"], respondent=respondent, seed=data.get("seed"),
-                       language=data.get("language"))
+    seed = data.get("seed")
+    return AnswersFile(answers=data["answers"], respondent=respondent,
+                       seed=None if seed is None else int(seed), language=data.get("language"))
+
+
+def answers_file_problems(data: Any) -> list[str]:
+    """How `data` (an answers file's parsed JSON) breaks the answers file schema, in words."""
+    schema = load_schema(ANSWERS_SCHEMA)
+    problems: list[str] = []
+    for error in SchemaValidator(schema).iter_errors(data):
+        where = [str(part) for part in error.absolute_path if isinstance(part, str)][:2]
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            expected = list(error.schema["properties"])
+            unknown = sorted(set(error.instance) - set(expected))
+            inside = f" in '{'.'.join(where)}'" if where else ""
+            problem = (f"unknown field(s){inside} {', '.join(unknown)}; expected "
+                       f"{', '.join(expected)}")
+        elif not where:
+            problem = "expected an object with an 'answers' object"
+        else:
+            name = ".".join(where)
+            problem = f"'{name}' {_FIELD_RULES.get(name, error.message)}"
+        if problem not in problems:
+            problems.append(problem)
+    return problems
 
 
 @define
@@ -92,6 +126,59 @@ class Transcript:
     unused_answers: list[str] = field(factory=list)
     """Keys of the answers file that were never asked for (not part of `to_json`)."""
 
+    @classmethod
+    def start(cls, conversation: Conversation) -> Transcript:
+        """An empty transcript of the session `conversation` has just started."""
+        state = conversation.state
+        respondent = state.respondent
+        return cls(
+            script=state.script_id, version=state.script_version, seed=state.seed,
+            channel=state.channel, language=state.language,
+            respondent={"id": respondent.id, "role": respondent.role,
+                        "segments": list(respondent.segments),
+                        "attributes": dict(respondent.attributes)},
+        )
+
+    def record(self, prompt: Prompt, events: Sequence[Event]) -> dict[str, Any]:
+        """Add the step `prompt` was, given the events replying to it gave; returns the step.
+
+        The step says what the engine did with the reply: the answer as stored (`answer`,
+        with `other` for an "other" option's words), the reason of a decline (`declined`),
+        or `went_back`. A statement's step has none of these.
+        """
+        step: dict[str, Any] = {"kind": prompt.kind, "key": prompt.key}
+        done = next((event for event in events if event.kind in _REPLY_EVENTS), None)
+        if done is not None and done.kind == "went_back":
+            step["went_back"] = True
+            self.steps.append(step)
+            return step
+        step["text"] = prompt.text
+        if prompt.kind == "probe":
+            step["level"] = prompt.probe_level
+        elif prompt.kind != "statement":
+            step["type"] = prompt.type
+        if done is None:
+            pass
+        elif done.kind == "declined":
+            step["declined"] = done.data["reason"]
+        elif done.kind == "probe_answered":
+            step["answer"] = done.data["text"]
+        else:
+            step["answer"] = done.data["value"]
+            if "other" in done.data:
+                step["other"] = done.data["other"]
+        self.steps.append(step)
+        return step
+
+    def close(self, conversation: Conversation) -> None:
+        """Take the outcome and what was answered from `conversation`, at its end or when it
+        stops early (the outcome is then "unfinished")."""
+        state = conversation.state
+        self.outcome = state.status if conversation.finished else "unfinished"
+        self.answers = dict(state.answers)
+        self.probes = {key: list(texts) for key, texts in state.probes.items()}
+        self.referrals = list(state.referrals)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "script": self.script, "version": self.version, "seed": self.seed,
@@ -99,6 +186,10 @@ class Transcript:
             "outcome": self.outcome, "steps": self.steps, "answers": self.answers,
             "probes": self.probes, "referrals": self.referrals,
         }
+
+
+_REPLY_EVENTS = frozenset({"answered", "probe_answered", "declined", "went_back"})
+"""The kinds of event a reply to a prompt gives first (a statement's gives none of them)."""
 
 
 class _Answerer:
@@ -146,28 +237,22 @@ def run_with_answers(
 ) -> Transcript:
     """Run `script` to its end from an answers file; raise `AnswersFileError` if it can't."""
     used_seed = seed if seed is not None else (answers_file.seed or 0)
-    conversation, events = Conversation.start(
-        script, answers_file.respondent, channel=channel, language=answers_file.language,
-        seed=used_seed, question_types=question_types, follow_up=follow_up,
-    )
+    try:
+        conversation, events = Conversation.start(
+            script, answers_file.respondent, channel=channel, language=answers_file.language,
+            seed=used_seed, question_types=question_types, follow_up=follow_up,
+        )
+    except ValueError as error:  # a language the script doesn't have
+        raise AnswersFileError(str(error)) from None
     if on_events:
         on_events(conversation, events)
-    state = conversation.state
-    respondent = state.respondent
-    transcript = Transcript(
-        script=script.id, version=script.version, seed=used_seed, channel=channel,
-        language=state.language,
-        respondent={"id": respondent.id, "role": respondent.role,
-                    "segments": list(respondent.segments),
-                    "attributes": dict(respondent.attributes)},
-    )
+    transcript = Transcript.start(conversation)
     answerer = _Answerer(answers_file.answers)
     for _ in range(MAX_STEPS):
         prompt = conversation.prompt
         if prompt is None:
             break
         action, given = answerer.next(prompt)
-        step = _describe(prompt)
         if action == "missing":
             if prompt.can_decline and not prompt.required:
                 action, given = "decline", "skipped"
@@ -175,25 +260,17 @@ def run_with_answers(
                 raise AnswersFileError(
                     f"the answers file has no answer for '{prompt.key}' ({prompt.text!r})")
         if action == "decline":
-            step["declined"] = given
             events = _decline(conversation, prompt, given)
         else:
             value, other = given
-            if prompt.kind != "statement":
-                step["answer"] = value
-                if other is not None:
-                    step["other"] = other
             events = _answer(conversation, prompt, value, other)
-        transcript.steps.append(step)
+        transcript.record(prompt, events)
         if on_events:
             on_events(conversation, events)
     else:
         raise AnswersFileError(f"the conversation did not end after {MAX_STEPS} steps; "
                                "does a confirmation keep being answered 'no'?")
-    transcript.outcome = state.status
-    transcript.answers = dict(state.answers)
-    transcript.probes = {k: list(v) for k, v in state.probes.items()}
-    transcript.referrals = list(state.referrals)
+    transcript.close(conversation)
     transcript.unused_answers = answerer.unused()
     return transcript
 
@@ -213,11 +290,3 @@ def _decline(conversation: Conversation, prompt: Prompt, reason: Any) -> list[Ev
         raise AnswersFileError(
             f"declining '{prompt.key}' ({reason!r}) was refused: {error}") from None
 
-
-def _describe(prompt: Prompt) -> dict[str, Any]:
-    step: dict[str, Any] = {"kind": prompt.kind, "key": prompt.key, "text": prompt.text}
-    if prompt.kind == "probe":
-        step["level"] = prompt.probe_level
-    elif prompt.kind != "statement":
-        step["type"] = prompt.type
-    return step

@@ -19,7 +19,14 @@ from typing import Any, Literal
 from attrs import Factory, define, frozen
 
 from dialogkit import model
-from dialogkit.answers import CHECKERS, CHOICE_CHECKERS, OTHER, AnswerError, is_empty
+from dialogkit.answers import (
+    CHECKERS,
+    CHOICE_CHECKERS,
+    OTHER,
+    AnswerError,
+    check_number,
+    is_empty,
+)
 from dialogkit.converter import converter
 from dialogkit.events import Event, EventKind
 from dialogkit.script import CompiledNode, Script
@@ -757,6 +764,8 @@ class Conversation:
         return node.id + "".join(suffixes.get(s, "") for s in node.loop_chain)
 
     def _check(self, node: CompiledNode, key: str, value: Any, other: str | None) -> Any:
+        if node.type == "number":
+            return check_number(node, value, other, self.state.language)
         checker = CHECKERS.get(node.type)
         if checker is not None:
             return checker(node, value, other)
@@ -818,7 +827,11 @@ class Conversation:
         return tuple(options)
 
     def _display_value(self, node: CompiledNode, key: str, value: Any) -> Any:
-        """An answer as a text shows it: choice values as their labels."""
+        """An answer as a text shows it: choice values as their labels, a referral as the
+        person's name with the rest in brackets."""
+        if node.type == "referral" and isinstance(value, dict):
+            rest = [v for k, v in value.items() if k != "name"]
+            return value.get("name", "") + (f" ({', '.join(rest)})" if rest else "")
         if value is None or node.type not in CHOICE_CHECKERS:
             return value
         labels = self._option_labels(node, key, self._env(self._frames))
@@ -932,7 +945,7 @@ class _DisplayAnswers(Mapping[str, Any]):
     def __getitem__(self, question_id: str) -> Any:
         value = self._answers[question_id]
         node = self._conversation.script.by_id.get(question_id)
-        if value is None or node is None or node.type not in CHOICE_CHECKERS:
+        if value is None or node is None or node.type not in (*CHOICE_CHECKERS, "referral"):
             return value
         key = self._conversation._key_for(node, self._frames)
         return self._conversation._display_value(node, key, value)

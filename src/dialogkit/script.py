@@ -2,8 +2,9 @@
 
 `compile_script` turns a `ScriptDocument` into a `Script` (immutable) or reports every semantic
 problem at once: unknown references, duplicate ids, missing roles, bad expressions, forward
-references, impossible ranges. Problems carry the document path (and, for expressions, the
-character offset) so the loader can point at the line and column.
+references, answers read outside their loop, impossible ranges. Problems carry the document
+path (and, for expressions, the character offset) so the loader can point at the line and
+column.
 """
 
 from __future__ import annotations
@@ -223,9 +224,11 @@ class Script:
 
 
 class _Compiler:
-    def __init__(self, document: model.ScriptDocument, question_types: Mapping[str, Any]) -> None:
+    def __init__(self, document: model.ScriptDocument, question_types: Mapping[str, Any],
+                 unchecked_ids: frozenset[str] = frozenset()) -> None:
         self.document = document
         self.question_types = question_types
+        self.unchecked_ids = unchecked_ids
         self.default_language = document.languages[0]
         self.problems: list[Problem] = []
         self.order = 0
@@ -233,6 +236,10 @@ class _Compiler:
         self.by_id: dict[str, CompiledNode] = {}
         self.first_path: dict[str, tuple[str | int, ...]] = {}
         self.order_of: dict[str, int] = {}
+        self.loops_of: dict[str, tuple[str, ...]] = {}
+        """The ids of the loops each node is inside, outermost first."""
+        self.loop_chain: tuple[str, ...] = ()
+        """The loops around what is being compiled now."""
         self.question_ids = self._collect_ids(document.nodes, ("nodes",))
         self.roles = {role.id for role in document.roles}
         self.segments = set(document.segments)
@@ -246,10 +253,11 @@ class _Compiler:
                      ) -> dict[str, model.Node]:
         """Every node id, in order; duplicates reported."""
         found: dict[str, model.Node] = {}
-        stack = [(path + (i,), n) for i, n in enumerate(nodes)]
+        no_loops: tuple[str, ...] = ()
+        stack = [(path + (i,), n, no_loops) for i, n in enumerate(nodes)]
         stack.reverse()
         while stack:
-            node_path, node = stack.pop()
+            node_path, node, loops = stack.pop()
             if node.id in self.first_path:
                 first = format_path(self.first_path[node.id])
                 self.problem(node_path + ("id",),
@@ -257,11 +265,23 @@ class _Compiler:
             else:
                 self.first_path[node.id] = node_path
                 self.order_of[node.id] = len(self.order_of)
+                self.loops_of[node.id] = loops
                 found[node.id] = node
             if isinstance(node, model.Section):
-                children = [(node_path + ("nodes", i), n) for i, n in enumerate(node.nodes)]
+                inner = loops + (node.id,) if node.loop is not None else loops
+                children = [(node_path + ("nodes", i), n, inner)
+                            for i, n in enumerate(node.nodes)]
                 stack.extend(reversed(children))
         return found
+
+    def unchecked(self, node_id: str) -> bool:
+        """True for the id of a node left out of the check (it had a schema problem)."""
+        return node_id not in self.question_ids and node_id in self.unchecked_ids
+
+    def loop_outside(self, node_id: str) -> str | None:
+        """The loop `node_id` is asked in that does not enclose what is compiled now, if any."""
+        here = self.loop_chain
+        return next((loop for loop in self.loops_of.get(node_id, ()) if loop not in here), None)
 
     def suggest(self, name: str, choices: Any) -> str | None:
         close = difflib.get_close_matches(name, list(choices), n=1)
@@ -295,11 +315,17 @@ class _Compiler:
             offset = _find_reference(source, name, key)
             if name == "answers":
                 target = self.question_ids.get(key)
+                if self.unchecked(key):
+                    continue
                 if target is None or isinstance(target, (model.Statement, model.Section)):
                     self.problem(path, f"'answers.{key}': there is no question '{key}'", offset,
                                  self.suggest(key, self._answerable()))
                 elif before is not None and self.order_of[key] >= before:
                     self.problem(path, f"'answers.{key}' is asked later, so it has no answer yet",
+                                 offset)
+                elif (loop := self.loop_outside(key)) is not None:
+                    self.problem(path, f"'answers.{key}' is answered once per item of the loop "
+                                       f"'{loop}'; outside that loop it has no single answer",
                                  offset)
             elif name == "calc" and key not in self.document.calculations:
                 self.problem(path, f"'calc.{key}': there is no calculation '{key}'", offset,
@@ -342,6 +368,7 @@ class _Compiler:
              loop_chain: tuple[str, ...]) -> CompiledNode:
         order = self.order_of.get(node.id, self.order)
         self.order += 1
+        self.loop_chain = loop_chain
         when = None
         if node.when is not None:
             when = self.expression(node.when, path + ("when",), names, before=order)
@@ -388,11 +415,14 @@ class _Compiler:
             loop_as = node.loop.as_
             loop_over = self.expression(node.loop.over, path + ("loop", "over"), names,
                                         before=common["order"])
+            if loop_over is not None:
+                self.check_loop_list(node.loop.over, path + ("loop", "over"), common["order"])
             if loop_as in GLOBAL_NAMES or loop_as in PROBE_NAMES or loop_as in names:
                 self.problem(path + ("loop", "as"),
                              f"loop name '{loop_as}' is already used; choose another name")
             child_names = names | {loop_as}
             loop_chain = loop_chain + (node.id,)
+        self.loop_chain = loop_chain
         title = self.text(node.title, path + ("title",), child_names)  # shown for each item
         if title is not None:
             texts["title"] = title
@@ -402,6 +432,25 @@ class _Compiler:
                                 **common)
         self.by_id.setdefault(node.id, compiled)
         return compiled
+
+    def check_loop_list(self, source: str, path: tuple[str | int, ...], order: int) -> None:
+        """A loop over exactly `answers.X` needs X to be a question whose answer is a list."""
+        match = _SINGLE_REFERENCE.fullmatch(source.strip())
+        if match is None:
+            return
+        key = match.group(1) or match.group(2)
+        target = self.question_ids.get(key)
+        if (isinstance(target, model.Question) and self.order_of[key] < order
+                and not isinstance(target, (model.MultipleChoice, model.PluginQuestion))):
+            self.problem(path, f"a loop goes over a list: '{key}' is {_a(target.type)} question, "
+                               "whose answer is a single value")
+
+    def not_a_question(self, node_id: str) -> str | None:
+        """`'st' is a statement, not a question` for a statement or section id, else None."""
+        target = self.question_ids.get(node_id)
+        if isinstance(target, (model.Statement, model.Section)):
+            return f"'{node_id}' is {_a(target.type)}, not a question"
+        return None
 
     def choice(self, node: model.SingleChoice, path: tuple[str | int, ...],
                names: frozenset[str], order: int) -> dict[str, Any]:
@@ -415,16 +464,21 @@ class _Compiler:
             options.append(CompiledOption(option.value, label, option.fixed, option.exclusive))
         if node.options and not node.options_from and len(node.options) < 2 and not node.other:
             self.problem(path + ("options",), "a choice question needs at least two options")
-        if node.options_from is not None:
+        if node.options_from is not None and not self.unchecked(node.options_from):
             source = self.question_ids.get(node.options_from)
             if not isinstance(source, model.SingleChoice):
+                what = self.not_a_question(node.options_from) or f"'{node.options_from}' is not one"
                 self.problem(path + ("options_from",),
-                             f"'options_from' must name an earlier choice question; "
-                             f"'{node.options_from}' is not one",
+                             f"'options_from' must name an earlier choice question; {what}",
                              hint=self.suggest(node.options_from, self._choices()))
             elif self.order_of[node.options_from] >= order:
                 self.problem(path + ("options_from",),
                              f"'{node.options_from}' is asked later, so it has no answer yet")
+            elif (loop := self.loop_outside(node.options_from)) is not None:
+                self.problem(path + ("options_from",),
+                             f"'options_from' names '{node.options_from}', which is asked inside "
+                             f"the loop '{loop}'; a question that carries its options forward "
+                             "must be inside that loop too")
         other = None
         if node.other is True:
             other = LocalizedText({model.ANY_LANGUAGE: compile_template("Other", ())},
@@ -443,6 +497,9 @@ class _Compiler:
             if node.options and low is not None and low > count:
                 self.problem(path + ("min_picks",),
                              f"'min_picks' ({low}) is more than the {count} options")
+            if node.options and node.options_from is None and high is not None and high > count:
+                self.problem(path + ("max_picks",),
+                             f"'max_picks' ({high}) is more than the {count} options")
         labels = [o.label for o in options if o.label is not None]
         if other is not None:
             labels.append(other)
@@ -476,15 +533,26 @@ class _Compiler:
             self.problem(path + ("other",), "'other' can't be used with 'options_from': the "
                                             "options carried forward include the earlier "
                                             "'other' answer")
-        if isinstance(node, model.Confirm):
+        if isinstance(node, model.Confirm) and not self.unchecked(node.of):
             target = self.question_ids.get(node.of)
-            if target is None or isinstance(target, (model.Statement, model.Section)):
+            if target is None:
                 self.problem(path + ("of",), f"'of' must name a question; there is no question "
                                              f"'{node.of}'",
+                             hint=self.suggest(node.of, self._answerable()))
+            elif (what := self.not_a_question(node.of)) is not None:
+                self.problem(path + ("of",), f"'of' must name a question; {what}",
                              hint=self.suggest(node.of, self._answerable()))
             elif self.order_of[node.of] >= order:
                 self.problem(path + ("of",), f"'{node.of}' is asked later; a confirmation must "
                                              "come after the question it confirms")
+            elif isinstance(target, (model.Confirm, model.Referral)):
+                kind = "a confirmation" if isinstance(target, model.Confirm) else "a referral"
+                self.problem(path + ("of",), "a confirmation plays back a question's answer; "
+                                             f"'{node.of}' is {kind}")
+            elif (loop := self.loop_outside(node.of)) is not None:
+                self.problem(path + ("of",), f"'of' names '{node.of}', which is asked inside the "
+                                             f"loop '{loop}'; a confirmation of it must be inside "
+                                             "that loop too")
         if isinstance(node, model.PluginQuestion) and node.type_name not in self.question_types:
             self.problem(path + ("type",), f"unknown question type '{node.type_name}'",
                          hint="is the plugin that provides it installed? (dialogkit plugins)")
@@ -550,6 +618,14 @@ class _Compiler:
 
 
 OTHER_VALUE = "other"
+_SINGLE_REFERENCE = re.compile(
+    r"answers\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*['\"]([^'\"]*)['\"]\s*\])", re.ASCII)
+"""An expression that is exactly one answer: `answers.X` or `answers['X']`."""
+
+
+def _a(noun: str) -> str:
+    """`noun` with its indefinite article: "a text", "an nps" (said en-pee-ess)."""
+    return f"{'an' if noun[:1] in 'aeio' or noun == 'nps' else 'a'} {noun}"
 
 
 def _declared(kind: str, declared: set[str]) -> str:
@@ -565,9 +641,15 @@ def _find_reference(source: str, name: str, key: str) -> int | None:
 
 
 def compile_script(document: model.ScriptDocument, *, file: str = "<script>", version: str = "",
-                   question_types: Mapping[str, Any] | None = None, source: Any = None) -> Script:
-    """Compile and check a structured script; raise `ScriptProblems` listing every problem."""
-    compiler = _Compiler(document, question_types or {})
+                   question_types: Mapping[str, Any] | None = None, source: Any = None,
+                   unchecked_ids: frozenset[str] = frozenset()) -> Script:
+    """Compile and check a structured script; raise `ScriptProblems` listing every problem.
+
+    `unchecked_ids` names nodes left out of `document` because they could not be checked (the
+    loader drops nodes with schema problems to check the rest): references to them are not
+    reported as unknown, and no order or loop rule applies to them.
+    """
+    compiler = _Compiler(document, question_types or {}, unchecked_ids)
     title = compiler.text(document.title, ("title",), GLOBAL_NAMES)
     purpose = compiler.text(document.purpose, ("purpose",), GLOBAL_NAMES)
     calculations = compiler.calculations()

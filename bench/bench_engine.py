@@ -26,17 +26,17 @@ is timed (pass --gc to keep it running). The last line printed is one JSON objec
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import platform
 import random
-import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from timing import Samples, time_batch
 
 from dialogkit.converter import structure_document
 from dialogkit.engine import Conversation, Respondent
@@ -488,37 +488,12 @@ def verify(script: Script, specs: Sequence[QuestionSpec], values: Sequence[Any])
 # --------------------------------------------------------------------------- timing
 
 
-@dataclass
-class Measure:
-    label: str
+@dataclass(kw_only=True)
+class Measure(Samples):
     questions: int
     answers_per_run: int
     fn: Callable[[], Any]
     runs: int = 1
-    samples: list[float] = field(default_factory=list)  # seconds per answer, one per repeat
-
-    @property
-    def best(self) -> float:
-        return min(self.samples)
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.samples)
-
-
-def _time_batch(fn: Callable[[], Any], runs: int, keep_gc: bool) -> float:
-    gc.collect()
-    paused = not keep_gc and gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        started = time.perf_counter()
-        for _ in range(runs):
-            fn()
-        return time.perf_counter() - started
-    finally:
-        if paused:
-            gc.enable()
 
 
 def measure(measures: Sequence[Measure], seconds: float, repeats: int, keep_gc: bool) -> None:
@@ -526,11 +501,11 @@ def measure(measures: Sequence[Measure], seconds: float, repeats: int, keep_gc: 
     (one batch of each measure per repeat) so drift in the machine's speed hits all alike."""
     for m in measures:
         m.fn()  # warm-up
-        once = _time_batch(m.fn, 1, keep_gc)
+        once = time_batch(m.fn, 1, keep_gc)
         m.runs = max(1, round(seconds / repeats / max(once, 1e-9)))
     for _ in range(repeats):
         for m in measures:
-            elapsed = _time_batch(m.fn, m.runs, keep_gc)
+            elapsed = time_batch(m.fn, m.runs, keep_gc)
             m.samples.append(elapsed / (m.runs * m.answers_per_run))
 
 
@@ -559,10 +534,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         summaries.append(describe(specs, values))
         questions = [BaselineQuestion(s) for s in specs]
         attributes = dict(ATTRIBUTES)
-        engine = Measure("engine", n, len(values),
-                         lambda script=script, values=values: run_engine(script, values))
-        baseline = Measure("baseline", n, len(values),
-                           lambda q=questions, v=values, a=attributes: run_baseline(q, v, a))
+        engine = Measure(label="engine", questions=n, answers_per_run=len(values),
+                         fn=lambda script=script, values=values: run_engine(script, values))
+        baseline = Measure(label="baseline", questions=n, answers_per_run=len(values),
+                           fn=lambda q=questions, v=values, a=attributes: run_baseline(q, v, a))
         cases[n] = (engine, baseline)
     measure([m for pair in cases.values() for m in pair], seconds, repeats, args.gc)
 

@@ -35,7 +35,6 @@ The last line printed is one JSON object whose "ratio" is the worst store/baseli
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import platform
@@ -46,15 +45,15 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from bench_engine import ATTRIBUTES, generate, plan
+from timing import Samples, time_batch
 
 from dialogkit.engine import Respondent
 from dialogkit.loader import load_script_text
@@ -274,20 +273,6 @@ def snapshot(connection: Any, placeholder: str, session_id: str) -> tuple[Any, .
 # --------------------------------------------------------------------------- configurations
 
 
-@dataclass
-class Side:
-    label: str
-    samples: list[float] = field(default_factory=list)  # seconds per answer, one per repeat
-
-    @property
-    def best(self) -> float:
-        return min(self.samples)
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.samples)
-
-
 class Case:
     """One configuration: a store and a raw driver connection, on databases of their own."""
 
@@ -297,8 +282,8 @@ class Case:
 
     def __init__(self, script: Script, values: Sequence[Any]) -> None:
         self.script, self.values = script, values
-        self.store_side, self.baseline_side = Side("store"), Side("baseline")
-        self.own_side = Side("store, no-op driver")
+        self.store_side, self.baseline_side = Samples("store"), Samples("baseline")
+        self.own_side = Samples("store, no-op driver")
         self.sessions = MIN_SESSIONS
         self.extra: dict[str, Any] = {}
         self.store: Store
@@ -357,8 +342,8 @@ class Case:
                     self.settle(raw)
                 finally:
                     raw.close()
-                elapsed = _time(partial(run_store, self.store, ids, versions, self.values),
-                                keep_gc)
+                elapsed = time_batch(partial(run_store, self.store, ids, versions, self.values),
+                                     1, keep_gc)
                 if any(v != versions[0] for v in versions):
                     raise RuntimeError("store sessions ended at different versions")
                 raw = self.store.engine.raw_connection()
@@ -370,7 +355,8 @@ class Case:
                 ids = self._seed()
                 transactions = replay_plan(self.recorded, self.recorded_id, ids)
                 self.settle(self.seeder)
-                elapsed = _time(partial(run_baseline, self.connection, transactions), keep_gc)
+                elapsed = time_batch(partial(run_baseline, self.connection, transactions),
+                                     1, keep_gc)
                 del transactions
                 last[side] = snapshot(self.seeder, self.placeholder, ids[-1])
             results[side] = elapsed / answers
@@ -389,8 +375,8 @@ class Case:
             ids, versions = self._start(min(self.sessions, 20))
             self.store._raw = _NullConnection  # type: ignore[method-assign]
             try:
-                elapsed = _time(partial(run_store, self.store, ids, versions, self.values),
-                                keep_gc)
+                elapsed = time_batch(partial(run_store, self.store, ids, versions, self.values),
+                                     1, keep_gc)
             finally:
                 del self.store._raw
                 for session_id in ids:
@@ -418,20 +404,6 @@ class Case:
             "store_own_us_per_answer": round(self.own_side.best * 1e6, 2),
             **self.extra,
         }
-
-
-def _time(fn: Callable[[], Any], keep_gc: bool) -> float:
-    gc.collect()
-    paused = not keep_gc and gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        started = time.perf_counter()
-        fn()
-        return time.perf_counter() - started
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _baseline_database(url: str, synchronous: str, script: Script) -> str:

@@ -54,6 +54,17 @@ nodes:
 """
 
 
+def schema_problems(path: Path) -> list[str]:
+    """What `validate` says about BROKEN_SCHEMA's four schema problems."""
+    return [
+        f"{path}:2:5: id: 'id' must be a slug: lower-case letters, digits, '-' and '_', "
+        "starting with a letter or digit (got 'Broken Script')",
+        f"{path}:5:20: estimated_minutes: 'estimated_minutes' must be a number (got \"five\")",
+        f"{path}:10:5: nodes[0].optoins: question 'q1': unknown field 'optoins'",
+        f"{path}:13:13: nodes[1].points: question 'q2': 'points' must be at most 11 (got 12)",
+    ]
+
+
 def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -74,13 +85,7 @@ def test_schema_problems_are_all_reported_with_positions(tmp_path: Path) -> None
     path = write(tmp_path, "broken.yaml", BROKEN_SCHEMA)
     code, lines = validate(path)
     assert code == 1
-    assert lines == [
-        f"{path}:2:5: id: 'id' must be a slug: lower-case letters, digits, '-' and '_', "
-        "starting with a letter or digit (got 'Broken Script')",
-        f"{path}:5:20: estimated_minutes: 'estimated_minutes' must be a number (got \"five\")",
-        f"{path}:10:5: nodes[0].optoins: question 'q1': unknown field 'optoins'",
-        f"{path}:13:13: nodes[1].points: question 'q2': 'points' must be at most 11 (got 12)",
-    ]
+    assert lines == schema_problems(path)
 
 
 def test_semantic_problems_are_all_reported_with_positions(tmp_path: Path) -> None:
@@ -356,10 +361,6 @@ def test_schema_and_semantic_problems_are_reported_in_one_run(tmp_path: Path) ->
     code, lines = validate(path)
     assert code == 1
     assert lines == [
-        f"{path}:2:5: id: 'id' must be a slug: lower-case letters, digits, '-' and '_', "
-        "starting with a letter or digit (got 'Broken Script')",
-        f"{path}:5:20: estimated_minutes: 'estimated_minutes' must be a number (got \"five\")",
-        f"{path}:10:5: nodes[0].optoins: question 'q1': unknown field 'optoins'",
-        f"{path}:13:13: nodes[1].points: question 'q2': 'points' must be at most 11 (got 12)",
+        *schema_problems(path),
         f"{path}:19:12: nodes[2].when: 'answers.q9': there is no question 'q9'",
     ]

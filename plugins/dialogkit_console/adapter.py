@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from dialogkit.answers import AnswerError
-from dialogkit.channels import Reply
+from dialogkit.channels import Reply, option_numbers
 from dialogkit.engine import Prompt
 
 COMMANDS = {
@@ -130,9 +130,7 @@ class ConsoleChannel:
         if prompt.kind == "probe" or prompt.type in ("text", "date"):
             return str(value)
         if prompt.type in ("single_choice", "multiple_choice"):
-            picked = value if isinstance(value, list) else [value]
-            numbers = ",".join(str(number) for number, option in enumerate(prompt.options, 1)
-                               if option.value in picked)
+            numbers = ",".join(map(str, option_numbers(prompt, value)))
             return f"{numbers}: {other}" if other else numbers
         if prompt.type in ("yes_no", "confirm"):
             return "yes" if value else "no"

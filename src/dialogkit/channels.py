@@ -15,7 +15,7 @@ from attrs import frozen
 from dialogkit.engine import Conversation, Prompt
 from dialogkit.events import Event
 
-__all__ = ["ChannelAdapter", "Reply", "apply_reply"]
+__all__ = ["ChannelAdapter", "Reply", "apply_reply", "option_numbers"]
 
 
 @frozen(kw_only=True)
@@ -54,3 +54,10 @@ def apply_reply(conversation: Conversation, reply: Reply) -> list[Event]:
     if reply.action == "back":
         return conversation.back()
     return []
+
+
+def option_numbers(prompt: Prompt, value: Any) -> list[int]:
+    """The 1-based numbers of the options a choice answer picked (for channels that number
+    their options, to show or replay an answer in their own terms)."""
+    picked = value if isinstance(value, list) else [value]
+    return [number for number, option in enumerate(prompt.options, 1) if option.value in picked]

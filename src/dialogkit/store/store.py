@@ -573,7 +573,7 @@ class Store:
     def _event_row(self, session_id: str, event: Event, channel: str, at: Any
                    ) -> dict[str, Any]:
         return {"session_id": session_id, "seq": event.seq, "kind": event.kind,
-                "key": event.key, "node": event.node, "data": _json(dict(event.data)),
+                "key": event.key, "node": event.node, "data": _json(event.data),
                 "channel": channel, "at": at}
 
     def _read(self, cursor: Any, session_id: str, lock: bool = False) -> _Loaded:

@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dialogkit.answers import AnswerError
-from dialogkit.channels import Reply
+from dialogkit.channels import Reply, option_numbers
 from dialogkit.engine import Prompt
 
 __all__ = [
@@ -234,9 +234,7 @@ class SmsChannel:
         if prompt.kind == "probe" or prompt.type in ("text", "date"):
             return str(value)
         if prompt.type in ("single_choice", "multiple_choice"):
-            picked = value if isinstance(value, list) else [value]
-            numbers = ",".join(str(number) for number, option in enumerate(prompt.options, 1)
-                               if option.value in picked)
+            numbers = ",".join(map(str, option_numbers(prompt, value)))
             return f"{numbers} {other}" if other else numbers
         if prompt.type in ("yes_no", "confirm"):
             return "Y" if value else "N"

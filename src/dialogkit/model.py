@@ -212,3 +212,4 @@ class ScriptDocument:
     segments: tuple[str, ...] = ()
     calculations: Mapping[str, str] = field(factory=dict)
     probe_defaults: ProbeSpec | None = None
+    closing: Text | None = None

@@ -206,6 +206,8 @@ class Script:
     calculations: Mapping[str, Expression]
     question_count: int
     default_language: str
+    closing: LocalizedText | None = None
+    """What happens with the answers, told when the conversation ends (None: not written)."""
     source: Any = field(default=None, eq=False, repr=False)
     """The parsed file (a `dialogkit.source.Document`), to locate findings; None if built
     without one."""
@@ -652,6 +654,8 @@ def compile_script(document: model.ScriptDocument, *, file: str = "<script>", ve
     compiler = _Compiler(document, question_types or {}, unchecked_ids)
     title = compiler.text(document.title, ("title",), GLOBAL_NAMES)
     purpose = compiler.text(document.purpose, ("purpose",), GLOBAL_NAMES)
+    closing = (None if document.closing is None
+               else compiler.text(document.closing, ("closing",), GLOBAL_NAMES))
     calculations = compiler.calculations()
     root = compiler.nodes(document.nodes, ("nodes",), GLOBAL_NAMES, ())
     if compiler.problems:
@@ -660,5 +664,5 @@ def compile_script(document: model.ScriptDocument, *, file: str = "<script>", ve
         document=document, file=file, version=version, title=title, purpose=purpose, root=root,
         by_id=compiler.by_id, calculations=calculations,
         question_count=compiler.question_number, default_language=compiler.default_language,
-        source=source,
+        closing=closing, source=source,
     )

@@ -1,0 +1,366 @@
+"""The web form application: respondents answer a session's prompts page by page.
+
+Routes (relative to wherever the app is mounted):
+
+- ``GET /r/{token}``: a respondent's link. The resume token is checked (failed lookups are
+  rate limited per client), the browser session is granted that conversation, and the browser
+  is sent on to its page, so the token never stays in the address bar or the history.
+- ``GET /s/{session_id}``: the current page (a welcome page before the first answer, the
+  finish page at the end). ``POST`` answers it (or goes back, declines, saves for later).
+- ``GET /start/{script_id}`` and ``POST``: open links, for scripts the app was told to open to
+  anyone (each visitor gets a session of their own).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterable, Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from dialogkit.answers import AnswerError
+from dialogkit.channels import Reply
+from dialogkit.engine import NavigationError, Prompt
+from dialogkit.script import Script
+from dialogkit.store import Store
+from dialogkit.store.store import DEFAULT_TOKEN_TTL, ConflictError, Step, TokenError, UnknownSession
+from dialogkit_web_form.forms import has_typed_answer, reply_from_form, values_from_answer
+from dialogkit_web_form.messages import MESSAGES, translator
+from dialogkit_web_form.security import (
+    CSRF_FIELD,
+    GuessLimiter,
+    SecurityHeaders,
+    csrf_ok,
+    csrf_token,
+    redact_tokens_in_logs,
+)
+
+HERE = Path(__file__).resolve().parent
+SESSION_COOKIE = "dialogkit"
+GRANTED = "sessions"
+MAX_GRANTED = 20
+"""How many conversations one browser session may hold at once (the oldest is let go)."""
+NOTICES = {"back": "welcome_back", "moved": "moved_on"}
+KNOWN_FIELDS = frozenset(name for name in MESSAGES["en"] if name.startswith("field_"))
+
+
+class WebForm:
+    """The pages and what they do; `create_app` wraps it in a Starlette application."""
+
+    def __init__(self, store: Store, *, open_scripts: Iterable[Script] = (),
+                 guess_limit: str = "20/10 minutes",
+                 token_ttl: timedelta | None = DEFAULT_TOKEN_TTL) -> None:
+        self.store = store
+        self.open_scripts = {script.id: script for script in open_scripts}
+        self.guesses = GuessLimiter(guess_limit)
+        self.token_ttl = token_ttl
+        self.templates = Jinja2Templates(directory=HERE / "templates")
+
+    # -- pages ---------------------------------------------------------------------------
+    async def index(self, request: Request) -> Response:
+        t = translator("en")
+        links = [(str(request.url_for("open", script_id=script_id)),
+                  script.title.render({}, script.default_language))
+                 for script_id, script in self.open_scripts.items()]
+        paragraphs = [f"{title}: {url}" for url, title in links] or [t("forbidden_body")]
+        return self._message(request, "en", "dialogkit", paragraphs)
+
+    async def resume(self, request: Request) -> Response:
+        client = _client(request)
+        if self.guesses.blocked(client):
+            return self._too_many(request, client)
+        try:
+            step = await run_in_threadpool(self.store.resume, request.path_params["token"],
+                                           channel="web")
+        except (TokenError, UnknownSession) as error:
+            self.guesses.failed(client)
+            t = translator("en")
+            return self._message(request, "en", t("link_invalid_title"),
+                                 [str(error), t("link_invalid_help")], status_code=404)
+        self._grant(request, step.session_id)
+        target = request.url_for("page", session_id=step.session_id)
+        notice = "back" if step.version > 1 and step.prompt is not None else None
+        return RedirectResponse(f"{target}?notice={notice}" if notice else str(target), 303)
+
+    async def page(self, request: Request) -> Response:
+        session_id = request.path_params["session_id"]
+        denied = self._denied(request, session_id)
+        if denied is not None:
+            return denied
+        step = await self._load(session_id)
+        script, language = self._script_and_language(session_id)
+        if step.prompt is None:
+            return self._finished(request, session_id, script, language)
+        if step.version == 1 and "begin" not in request.query_params:
+            return self._welcome(request, script, language,
+                                 start_url=f"{request.url_for('page', session_id=session_id)}"
+                                           "?begin=1")
+        notice = NOTICES.get(request.query_params.get("notice", ""))
+        return self._question(request, session_id, step, language,
+                              values_from_answer(step.prompt, language),
+                              notice=translator(language)(notice) if notice else None)
+
+    async def submit(self, request: Request) -> Response:
+        session_id = request.path_params["session_id"]
+        denied = self._denied(request, session_id)
+        if denied is not None:
+            return denied
+        form = await request.form()
+        if not csrf_ok(request.session, _field(form, CSRF_FIELD)):
+            return self._expired_form(request)
+        step = await self._load(session_id)
+        _, language = self._script_and_language(session_id)
+        page_url = str(request.url_for("page", session_id=session_id))
+        if step.prompt is None:
+            return RedirectResponse(page_url, 303)
+        fields = {name: form.getlist(name) for name in form}
+        version = _version(_field(form, "version"))
+        submission = _field(form, "submission") or None
+        try:
+            reply = reply_from_form(step.prompt, fields)
+            if reply.action == "stop":
+                return await self._save(request, session_id, step, language, fields,
+                                        version, submission)
+            await self._apply(session_id, reply, version, submission)
+        except ConflictError:
+            return RedirectResponse(f"{page_url}?notice=moved", 303)
+        except (AnswerError, NavigationError) as error:
+            return self._question(request, session_id, step, language, fields,
+                                  error=error.message if isinstance(error, NavigationError)
+                                  else str(error), status_code=422)
+        return RedirectResponse(page_url, 303)
+
+    async def open_page(self, request: Request) -> Response:
+        script = self._open_script(request)
+        language = script.default_language
+        return self._welcome(request, script, language,
+                             action_url=str(request.url_for("open", script_id=script.id)))
+
+    async def open_start(self, request: Request) -> Response:
+        script = self._open_script(request)
+        form = await request.form()
+        if not csrf_ok(request.session, _field(form, CSRF_FIELD)):
+            return self._expired_form(request)
+        started = await run_in_threadpool(self.store.start_session, script, None,
+                                          program=script.id, channel="web",
+                                          token_ttl=self.token_ttl)
+        self._grant(request, started.session_id)
+        page_url = request.url_for("page", session_id=started.session_id)
+        return RedirectResponse(f"{page_url}?begin=1", 303)
+
+    # -- steps ---------------------------------------------------------------------------
+    async def _load(self, session_id: str) -> Step:
+        try:
+            return await run_in_threadpool(self.store.load, session_id)
+        except UnknownSession:
+            raise HTTPException(404) from None
+
+    async def _apply(self, session_id: str, reply: Reply, version: int | None,
+                     submission: str | None) -> Step:
+        return await run_in_threadpool(
+            lambda: self.store.apply(session_id, reply, expected_version=version,
+                                     submission=submission))
+
+    async def _save(self, request: Request, session_id: str, step: Step, language: str,
+                    fields: Mapping[str, list[str]], version: int | None,
+                    submission: str | None) -> Response:
+        """Save for later: record what was typed on this page (if anything), then give a
+        fresh link that continues the conversation anywhere."""
+        prompt = step.prompt
+        assert prompt is not None
+        if has_typed_answer(prompt, fields):
+            answer = reply_from_form(prompt, {**fields, "action": ["next"]})
+            await self._apply(session_id, answer, version, submission)
+        token = await run_in_threadpool(
+            lambda: self.store.issue_token(session_id, ttl=self.token_ttl))
+        t = translator(language)
+        script, _ = self._script_and_language(session_id)
+        return self._render(request, "saved.html", language, script, heading=t("saved_title"),
+                            resume_link=str(request.url_for("resume", token=token)),
+                            page_url=str(request.url_for("page", session_id=session_id)))
+
+    # -- rendering -----------------------------------------------------------------------
+    def _render(self, request: Request, template: str, language: str, script: Script | None,
+                status_code: int = 200, **context: Any) -> Response:
+        context.setdefault("error", None)
+        return self.templates.TemplateResponse(
+            request, template, status_code=status_code,
+            context={"language": language, "t": translator(language),
+                     "script_title": script.title.render({}, language) if script else None,
+                     **context})
+
+    def _question(self, request: Request, session_id: str, step: Step, language: str,
+                  values: Mapping[str, list[str]], *, error: str | None = None,
+                  notice: str | None = None, status_code: int = 200) -> Response:
+        prompt = step.prompt
+        assert prompt is not None
+        script, _ = self._script_and_language(session_id)
+        return self._render(
+            request, "question.html", language, script, status_code=status_code,
+            prompt=prompt, values=values, error=error, notice=notice,
+            heading=prompt.text, percent=round(prompt.progress * 100),
+            csrf=csrf_token(request.session), version=step.version,
+            submission=secrets.token_urlsafe(12), first_field=_first_field(prompt),
+            decline_label=_decline_label(prompt, translator(language)),
+            action_url=str(request.url_for("submit", session_id=session_id)),
+            known_fields=KNOWN_FIELDS)
+
+    def _welcome(self, request: Request, script: Script, language: str, *,
+                 start_url: str | None = None, action_url: str | None = None) -> Response:
+        t = translator(language)
+        minutes = script.document.estimated_minutes
+        rounded = max(1, round(minutes))
+        estimate = t("minute") if rounded == 1 else t("minutes", minutes=rounded)
+        return self._render(request, "welcome.html", language, script,
+                            heading=script.title.render({}, language),
+                            purpose=script.purpose.render({}, language), estimate=estimate,
+                            start_url=start_url, action_url=action_url,
+                            csrf=csrf_token(request.session))
+
+    def _finished(self, request: Request, session_id: str, script: Script,
+                  language: str) -> Response:
+        t = translator(language)
+        conversation = self.store.conversation(session_id)
+        if conversation.state.status == "referred":
+            heading, paragraphs = t("referred_title"), [t("referred_body")]
+        else:
+            heading, paragraphs = t("finished_title"), [t("finished_saved")]
+        if script.closing is not None:
+            paragraphs.append(script.closing.render(conversation.env(), language))
+        else:
+            paragraphs.append(script.purpose.render({}, language))
+        return self._render(request, "finished.html", language, script, heading=heading,
+                            paragraphs=paragraphs)
+
+    def _message(self, request: Request, language: str, heading: str, paragraphs: list[str],
+                 *, status_code: int = 200, headers: Mapping[str, str] | None = None
+                 ) -> Response:
+        response = self._render(request, "message.html", language, None,
+                                status_code=status_code, heading=heading,
+                                paragraphs=paragraphs)
+        response.headers.update(headers or {})
+        return response
+
+    def _too_many(self, request: Request, client: str) -> Response:
+        t = translator("en")
+        return self._message(request, "en", t("too_many_title"), [t("too_many_body")],
+                             status_code=429,
+                             headers={"Retry-After": str(self.guesses.retry_after(client))})
+
+    def _expired_form(self, request: Request) -> Response:
+        t = translator("en")
+        return self._message(request, "en", t("expired_form_title"), [t("expired_form_body")],
+                             status_code=403)
+
+    async def not_found(self, request: Request, _exc: Exception) -> Response:
+        t = translator("en")
+        return self._message(request, "en", t("not_found_title"), [t("not_found_body")],
+                             status_code=404)
+
+    # -- access --------------------------------------------------------------------------
+    def _grant(self, request: Request, session_id: str) -> None:
+        granted = [s for s in request.session.get(GRANTED, []) if s != session_id]
+        request.session[GRANTED] = [*granted, session_id][-MAX_GRANTED:]
+
+    def _denied(self, request: Request, session_id: str) -> Response | None:
+        """None when this browser may see the conversation; else the page saying why not
+        (a denied look counts as a guess)."""
+        if session_id in request.session.get(GRANTED, ()):
+            return None
+        client = _client(request)
+        if self.guesses.blocked(client):
+            return self._too_many(request, client)
+        self.guesses.failed(client)
+        t = translator("en")
+        return self._message(request, "en", t("forbidden_title"), [t("forbidden_body")],
+                             status_code=403)
+
+    def _script_and_language(self, session_id: str) -> tuple[Script, str]:
+        conversation = self.store.conversation(session_id)
+        return conversation.script, conversation.state.language
+
+    def _open_script(self, request: Request) -> Script:
+        script = self.open_scripts.get(request.path_params["script_id"])
+        if script is None:
+            raise HTTPException(404)
+        return script
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _version(text: str) -> int | None:
+    return int(text) if text.isdigit() else None
+
+
+def _first_field(prompt: Prompt) -> str:
+    """The id of the control an error message links to."""
+    if prompt.kind == "question" and prompt.type in (
+            "single_choice", "multiple_choice", "yes_no", "confirm", "rating", "nps"):
+        return "answer-1"
+    if prompt.type == "referral" and prompt.kind == "referral" and prompt.fields:
+        return f"referral-{prompt.fields[0]}"
+    return "answer"
+
+
+def _decline_label(prompt: Prompt, t: Callable[..., str]) -> str:
+    if prompt.kind == "probe":
+        return t("no_more")
+    return t("prefer_not_to_say") if prompt.prefer_not_to_say else t("skip")
+
+
+def create_app(store: Store, *, secret_key: str | None = None,
+               open_scripts: Iterable[Script] = (), https_only: bool = False,
+               guess_limit: str = "20/10 minutes",
+               token_ttl: timedelta | None = DEFAULT_TOKEN_TTL,
+               session_max_age: int = 14 * 24 * 3600) -> Starlette:
+    """The web form as an ASGI application over `store`.
+
+    `secret_key` signs the browser-session cookie (a random key per process when None: open
+    browser sessions then end with the process, respondents' links keep working).
+    `open_scripts` may be started by anyone at ``/start/{script_id}``. `https_only` marks the
+    cookie Secure (set it when served over HTTPS). `guess_limit` caps failed link lookups per
+    client (a `limits` expression such as ``"20/10 minutes"``). Mount the app under any path
+    prefix; every link it makes follows the mount.
+    """
+    redact_tokens_in_logs("uvicorn.access", "uvicorn.error")
+    form = WebForm(store, open_scripts=open_scripts, guess_limit=guess_limit,
+                   token_ttl=token_ttl)
+    routes = [
+        Route("/", form.index, name="index"),
+        Route("/r/{token}", form.resume, name="resume"),
+        Route("/s/{session_id}", form.page, name="page", methods=["GET"]),
+        Route("/s/{session_id}", form.submit, name="submit", methods=["POST"]),
+        Route("/start/{script_id}", form.open_page, name="open", methods=["GET"]),
+        Route("/start/{script_id}", form.open_start, name="open_start", methods=["POST"]),
+        Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(SessionMiddleware, secret_key=secret_key or secrets.token_urlsafe(32),
+                   session_cookie=SESSION_COOKIE, max_age=session_max_age, same_site="lax",
+                   https_only=https_only),
+    ]
+    app = Starlette(routes=routes, middleware=middleware,
+                    exception_handlers={404: form.not_found})
+    app.state.web_form = form
+    return app

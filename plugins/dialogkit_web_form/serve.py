@@ -1,0 +1,91 @@
+"""`dialogkit serve PROJECT_DIR`: the web form on this machine, over the project's store."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import click
+import uvicorn
+
+from dialogkit.cli import current_plugin_system
+from dialogkit.diagnostics import ScriptError
+from dialogkit.store import open_store
+from dialogkit.store.config import StoreConfigError
+from dialogkit.store.store import StoreError
+from dialogkit_web_form.app import create_app
+from dialogkit_web_form.project import ProjectError, load_project, test_respondents
+
+SECRET_ENV = "DIALOGKIT_SECRET_KEY"
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}; "
+                                   "choose another port with --port") from None
+    return sock
+
+
+@click.command()
+@click.argument("project_dir", metavar="PROJECT_DIR",
+                type=click.Path(exists=True, file_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on (this machine only by default).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="The port to listen on (0: any free port).")
+@click.option("--database", "url", default=None,
+              help="The store's URL (default: the project's, or SQLite in PROJECT_DIR).")
+@click.option("--open/--no-open", "open_links", default=False,
+              help="Let anyone with the address start a session of each script.")
+@click.option("--test-links/--no-test-links", default=True, show_default=True,
+              help="Start a session for a test respondent per segment and role, and print "
+                   "their links.")
+@click.pass_context
+def serve(ctx: click.Context, project_dir: str, host: str, port: int, url: str | None,
+          open_links: bool, test_links: bool) -> None:
+    """Serve the web form for the scripts in PROJECT_DIR."""
+    system = current_plugin_system(ctx)
+    question_types = system.registry.question_types
+    try:
+        project = load_project(project_dir, question_types)
+    except ScriptError as error:
+        for diagnostic in error.diagnostics:
+            click.echo(diagnostic.format(), err=True)
+        ctx.exit(1)
+    except ProjectError as error:
+        raise click.ClickException(str(error)) from None
+    try:
+        store = open_store(url, project_dir, question_types=question_types)
+    except (StoreConfigError, StoreError) as error:
+        raise click.ClickException(str(error)) from None
+    sock = _bind(host, port)
+    port = sock.getsockname()[1]
+    shown_host = f"[{host}]" if ":" in host else host
+    base = f"http://{shown_host}:{port}"
+    app = create_app(store, secret_key=os.environ.get(SECRET_ENV),
+                     open_scripts=project.scripts if open_links else ())
+    click.echo(f"dialogkit web form: {base}/  (store: "
+               f"{store.engine.url.render_as_string(hide_password=True)})")
+    for script in project.scripts:
+        title = script.title.render({}, script.default_language)
+        click.echo(f"\n{script.id}: {title}")
+        if open_links:
+            click.echo(f"  open link: {base}/start/{script.id}")
+        if test_links:
+            for respondent in test_respondents(script, project.test_attributes):
+                started = store.start_session(script, respondent, program=script.id,
+                                              channel="web")
+                who = ", ".join(filter(None, [*respondent.segments, respondent.role])) or "test"
+                click.echo(f"  {who}: {base}/r/{started.token}")
+    click.echo("\nPress Ctrl+C to stop.")
+    config = uvicorn.Config(app, log_level="info", access_log=True)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        store.close()

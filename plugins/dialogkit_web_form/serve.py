@@ -87,5 +87,7 @@ def serve(ctx: click.Context, project_dir: str, host: str, port: int, url: str |
     config = uvicorn.Config(app, log_level="info", access_log=True)
     try:
         uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn has shut down cleanly, then passes Ctrl+C on
+        click.echo("Stopped.")
     finally:
         store.close()

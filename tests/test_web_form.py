@@ -1,0 +1,350 @@
+"""The web form served by `dialogkit_web_form.create_app`, driven through HTTP like a browser
+without JavaScript."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dialogkit.engine import Respondent
+from dialogkit.store import Store, open_store
+from dialogkit_web_form import create_app
+from dialogkit_web_form.security import RedactTokens
+from web_client import Browser, web_script
+
+HOSTILE = '<script>alert("x")</script>'
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    store = open_store(f"sqlite:///{tmp_path / 'web.db'}")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def app(store: Store):
+    return create_app(store, secret_key="test-secret")
+
+
+def start(store: Store, name: str = "Ines", language: str | None = None, **kwargs):
+    return store.start_session(web_script(), Respondent(id=f"r-{name}", attributes={
+        "first_name": name}), language=language, **kwargs)
+
+
+def answered(store: Store, session_id: str) -> dict:
+    return dict(store.conversation(session_id).state.answers)
+
+
+def at_first_question(app, store: Store, **kwargs) -> tuple[Browser, str]:
+    started = start(store, **kwargs)
+    browser = Browser(app).open(f"/r/{started.token}").start()
+    browser.send()  # past the greeting
+    return browser, started.session_id
+
+
+def test_link_opens_a_welcome_page_with_purpose_and_estimate(app, store):
+    started = start(store)
+    browser = Browser(app).open(f"/r/{started.token}")
+    assert browser.status == 200
+    assert browser.path == f"/s/{started.session_id}"  # the token is gone from the address
+    text = browser.soup.get_text(" ")
+    assert "what made your visit easy or hard" in text
+    assert "About 3 minutes" in text
+    browser.start()
+    assert browser.heading() == "Hello Ines!"
+
+
+def test_whole_interview_with_branch_probe_and_confirmation(app, store):
+    browser, session_id = at_first_question(app, store)
+    assert browser.heading() == "Did you plan the visit yourself?"
+    browser.send(answer="yes")
+    assert browser.heading() == "How did you book?"
+    labels = [label.get_text() for label in browser.soup.select(".option label")]
+    assert labels == ["On the website", "By phone", "Another way"]
+    browser.send(answer="other", other="Through a friend")
+    browser.send(answer="The map")
+    assert browser.heading() == "Why was The map easy?"
+    assert "What was the easiest part?" in browser.soup.select_one(".context").get_text()
+    browser.send(answer="It showed the parking")
+    browser.send(answer="3")
+    browser.send(action="decline")  # prefer not to say
+    assert "You said the easiest part was: The map" in browser.heading()
+    browser.send(answer="yes")
+    browser.send(answer="4")
+    assert browser.heading() == "Thank you"
+    assert "writes back within a month" in browser.soup.get_text()
+    state = store.conversation(session_id).state
+    assert state.status == "completed"
+    assert state.answers == {"decided": True, "channel": "other", "easy": "The map",
+                             "nights": 3, "income": None, "check": True, "score": 4}
+    assert state.other == {"channel": "Through a friend"}
+    assert state.probes == {"easy": ["It showed the parking"]}
+    assert state.declined == {"income": "prefer_not_to_say"}
+
+
+def test_screening_out_asks_for_a_referral_and_says_so_at_the_end(app, store):
+    browser, session_id = at_first_question(app, store)
+    browser.send(answer="no")
+    assert browser.heading() == "Who planned it, so we can ask them?"
+    labels = {label["for"]: label.get_text() for label in browser.soup.select("label")}
+    assert labels == {"referral-name": "Name", "referral-email": "Email address"}
+    browser.send(**{"referral-name": "Sam", "referral-email": "not-an-email"})
+    assert browser.status == 422
+    assert browser.soup.find("input", id="referral-name")["value"] == "Sam"
+    browser.send(**{"referral-name": "Sam", "referral-email": "sam@example.com"})
+    assert "ask the person you named" in browser.soup.get_text()
+    assert store.conversation(session_id).state.status == "referred"
+
+
+def test_a_rejected_answer_is_explained_next_to_the_field_and_kept(app, store):
+    browser, session_id = at_first_question(app, store)
+    browser.send(answer="yes").send(answer="web").send(answer="Parking").send(action="decline")
+    assert browser.heading() == "How many nights did you stay?"
+    browser.send(answer="about 90 <b>nights</b>")
+    assert browser.status == 422
+    soup = browser.soup
+    assert soup.title.get_text().startswith("Error:")
+    summary = soup.select_one(".error-summary")
+    assert summary["role"] == "alert"
+    link = summary.find("a")
+    field = soup.find(id=link["href"].lstrip("#"))
+    assert field is not None and field.name == "input"
+    assert field["value"] == "about 90 <b>nights</b>"  # kept as typed (and escaped)
+    assert field["aria-invalid"] == "true"
+    assert "error" in field["aria-describedby"].split()
+    assert "number" in soup.find(id="error").get_text()
+    assert "nights" not in answered(store, session_id)
+    browser.send(answer="2")
+    assert browser.heading() == "Which band is your income in?"
+    assert answered(store, session_id)["nights"] == 2
+
+
+def test_back_shows_the_earlier_answer_and_a_changed_branch_drops_the_old_one(app, store):
+    browser, session_id = at_first_question(app, store)
+    browser.send(answer="yes").send(answer="phone")
+    browser.send(action="back")
+    assert browser.heading() == "How did you book?"
+    assert browser.soup.find("input", value="phone").has_attr("checked")
+    browser.send(action="back")
+    assert browser.soup.find("input", value="yes").has_attr("checked")
+    browser.send(answer="no")
+    assert browser.heading() == "Who planned it, so we can ask them?"
+    browser.send(**{"referral-name": "Sam"})
+    state = store.conversation(session_id).state
+    assert state.status == "referred"
+    assert "channel" not in state.answers
+
+
+def test_save_gives_a_link_that_resumes_in_another_browser(app, store):
+    browser, session_id = at_first_question(app, store)
+    browser.send(answer="yes").send(answer="web")
+    browser.send(action="save", answer="The friendly staff")  # typed, then saved
+    assert browser.heading() == "Your answers are saved"
+    link = browser.soup.find(id="resume-link")["href"]
+    assert answered(store, session_id)["easy"] == "The friendly staff"
+    other = Browser(app).open(link)
+    assert other.path == f"/s/{session_id}"
+    assert other.heading() == "Why was The friendly staff easy?"
+    assert "Welcome back" in other.soup.select_one(".notice").get_text()
+    other.send(action="back")
+    assert other.soup.find(id="answer")["value"] == "The friendly staff"
+
+
+def test_double_submit_records_the_answer_once(app, store):
+    browser, session_id = at_first_question(app, store)
+    form = browser.form_fields()
+    first = browser.client.post(f"/s/{session_id}", data={**form, "answer": "yes"})
+    second = browser.client.post(f"/s/{session_id}", data={**form, "answer": "yes"})
+    assert first.status_code == second.status_code == 200  # both land on the next page
+    assert "How did you book?" in second.text
+    answers = [e for e in store.events(session_id) if e["kind"] == "answered"]
+    assert len(answers) == 1
+
+
+def test_a_stale_page_from_another_tab_changes_nothing(app, store):
+    browser, session_id = at_first_question(app, store)
+    stale = browser.form_fields()
+    browser.send(answer="yes")
+    response = browser.client.post(f"/s/{session_id}", data={
+        **stale, "submission": "another-tab", "answer": "no", "action": "next"})
+    assert "already been answered" in response.text
+    assert "How did you book?" in response.text
+    assert answered(store, session_id)["decided"] is True
+
+
+def test_forged_posts_without_the_csrf_token_are_refused(app, store):
+    browser, session_id = at_first_question(app, store)
+    fields = browser.form_fields()
+    no_token = {k: v for k, v in fields.items() if k != "csrf"}
+    response = browser.client.post(f"/s/{session_id}", data={**no_token, "answer": "no"})
+    assert response.status_code == 403
+    wrong = browser.client.post(f"/s/{session_id}",
+                                data={**fields, "csrf": "x" * 43, "answer": "no"})
+    assert wrong.status_code == 403
+    assert "decided" not in answered(store, session_id)
+
+
+def test_another_browser_cannot_see_or_answer_a_session(app, store):
+    browser, session_id = at_first_question(app, store)
+    fields = browser.form_fields()
+    stranger = Browser(app).open(f"/s/{session_id}")
+    assert stranger.status == 403
+    assert "Ines" not in stranger.response.text
+    posted = stranger.client.post(f"/s/{session_id}", data={**fields, "answer": "no"})
+    assert posted.status_code == 403
+    assert "decided" not in answered(store, session_id)
+
+
+@pytest.mark.parametrize("case", ["unknown", "expired", "revoked"])
+def test_bad_links_get_a_friendly_page(store, case):
+    now = [datetime.now(UTC)]
+    store.clock = lambda: now[0]
+    app = create_app(store, secret_key="k")
+    started = start(store)
+    token = started.token
+    if case == "unknown":
+        token = "x" * 43
+    elif case == "expired":
+        now[0] += timedelta(days=31)
+    else:
+        store.revoke_tokens(started.session_id)
+    browser = Browser(app).open(f"/r/{token}")
+    assert browser.status == 404
+    assert browser.heading() == "This link does not work"
+    text = browser.soup.get_text(" ")
+    assert {"unknown": "not valid", "expired": "expired", "revoked": "withdrawn"}[case] in text
+    assert "Traceback" not in text
+
+
+def test_guessing_links_is_rate_limited(store):
+    app = create_app(store, secret_key="k", guess_limit="5/minute")
+    started = start(store)
+    browser = Browser(app)
+    for attempt in range(5):
+        assert browser.open(f"/r/guess{attempt}").status == 404
+    blocked = browser.open(f"/r/{started.token}")  # even a right one, once blocked
+    assert blocked.status == 429
+    assert int(blocked.response.headers["retry-after"]) > 0
+    assert Browser(app).client.get(f"/r/{started.token}",
+                                   headers={"x-forwarded-for": "1.2.3.4"}).status_code == 429
+
+
+def test_respondent_text_is_escaped_everywhere(app, store):
+    browser, _ = at_first_question(app, store, name=HOSTILE)
+    browser.send(action="back")  # the greeting, with the hostile name in it
+    assert HOSTILE not in browser.response.text
+    assert "&lt;script&gt;" in browser.response.text
+    assert browser.heading() == f"Hello {HOSTILE}!"
+    browser.send().send(answer="yes").send(answer="web").send(answer=HOSTILE)
+    assert browser.heading() == f"Why was {HOSTILE} easy?"
+    assert "<script>" not in browser.response.text
+
+
+def test_every_page_sends_the_security_headers(app, store):
+    started = start(store)
+    browser = Browser(app)
+    responses = [browser.client.get(f"/r/{started.token}", follow_redirects=False),
+                 browser.client.get(f"/s/{started.session_id}"),
+                 browser.client.get(f"/s/{started.session_id}?begin=1"),
+                 browser.client.get("/r/unknown"), browser.client.get("/nowhere"),
+                 browser.client.get("/static/dialogkit.css")]
+    for response in responses:
+        headers = response.headers
+        policy = headers["content-security-policy"]
+        assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+        assert "unsafe-inline" not in policy and "script-src" not in policy
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["x-frame-options"] == "DENY"
+    assert responses[1].headers["cache-control"] == "no-store"
+    cookie = responses[0].headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+
+
+def test_pages_have_no_inline_script_or_style(app, store):
+    browser, _ = at_first_question(app, store)
+    soup = browser.soup
+    assert soup.find("script") is None
+    assert soup.find("style") is None
+    assert not soup.select("[style]")
+    assert not [tag for tag in soup.find_all(True) if any(a.startswith("on") for a in tag.attrs)]
+
+
+def test_every_control_has_a_label_and_choices_a_legend(app, store):
+    browser, _ = at_first_question(app, store)
+    browser.send(answer="yes")
+    soup = browser.soup
+    assert soup.select_one("fieldset legend h1").get_text() == "How did you book?"
+    for control in soup.select("input:not([type=hidden]), textarea"):
+        assert soup.find("label", attrs={"for": control["id"]}) is not None, control
+
+
+def test_the_page_speaks_the_session_language(app, store):
+    started = store.start_session(web_script(SCRIPT_DE), Respondent(
+        attributes={"first_name": "Jo"}), language="de")
+    browser = Browser(app).open(f"/r/{started.token}")
+    assert browser.soup.html["lang"] == "de"
+    assert browser.soup.find("a", string="Beginnen") is not None
+    assert "Etwa 3 Minuten" in browser.soup.get_text()
+
+
+SCRIPT_DE = """\
+dialogkit: 1
+id: kurz
+languages: [de, en]
+title: {de: Ihr Besuch, en: Your visit}
+purpose: {de: Wir wollen es besser machen., en: We want to do better.}
+estimated_minutes: 3
+nodes:
+  - id: note
+    type: text
+    text: {de: Was sollen wir ändern?, en: What should we change?}
+"""
+
+
+def test_open_scripts_start_a_session_per_visitor(store):
+    script = web_script()
+    app = create_app(store, secret_key="k", open_scripts=[script])
+    visitor = Browser(app).open("/start/web-check")
+    assert "About 3 minutes" in visitor.soup.get_text()
+    visitor.send()  # Start
+    assert visitor.heading() == "Hello !"
+    other = Browser(app).open("/start/web-check").send()
+    assert other.path != visitor.path
+    forged = Browser(app).client.post("/start/web-check", data={})
+    assert forged.status_code == 403
+    assert Browser(app).open("/start/not-open").status == 404
+
+
+def test_tokens_are_redacted_in_access_logs(caplog):
+    logger = logging.getLogger("test.access")
+    logger.addFilter(RedactTokens())
+    token = "Sx0_secret-token-value"
+    with caplog.at_level(logging.INFO, logger="test.access"):
+        logger.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5", "GET", f"/survey/r/{token}", "1.1",
+                    303)
+    assert token not in caplog.text
+    assert "/survey/r/…" in caplog.text
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(fields=st.dictionaries(
+    st.sampled_from(["answer", "other", "action", "version", "submission", "referral-name",
+                     "referral-email", "junk"]),
+    st.one_of(st.text(max_size=30), st.sampled_from(["next", "back", "decline", "save",
+                                                     "yes", "no", "web", "1", "-1", ""])),
+    max_size=6))
+def test_any_posted_form_gets_a_page_never_a_crash(app, store, fields):
+    browser, session_id = at_first_question(app, store)
+    csrf = browser.form_fields()["csrf"]
+    response = browser.client.post(f"/s/{session_id}", data={**fields, "csrf": csrf})
+    assert response.status_code in (200, 422), response.text[:300]
+    assert "Traceback" not in response.text

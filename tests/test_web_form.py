@@ -12,10 +12,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dialogkit import hookimpl
 from dialogkit.engine import Respondent
+from dialogkit.plugin_types import Probe
+from dialogkit.plugins import load_plugins
 from dialogkit.store import Store, open_store
 from dialogkit_web_form import create_app
 from dialogkit_web_form.security import RedactTokens
+from dialogkit_web_form.serve import plugin_probes
 from web_client import Browser, web_script
 
 HOSTILE = '<script>alert("x")</script>'
@@ -348,3 +352,25 @@ def test_any_posted_form_gets_a_page_never_a_crash(app, store, fields):
     response = browser.client.post(f"/s/{session_id}", data={**fields, "csrf": csrf})
     assert response.status_code in (200, 422), response.text[:300]
     assert "Traceback" not in response.text
+
+
+class AskAboutParking:
+    """A plugin proposing a probe whenever an answer mentions parking."""
+
+    @hookimpl
+    def dialogkit_after_answer(self, script, state, event):
+        if "parking" in str(event.data.get("value", "")).lower():
+            yield Probe(text="What would make parking easier?")
+
+
+def test_probes_proposed_by_plugins_are_asked_on_the_web(tmp_path):
+    system = load_plugins(entry_points=False, extra=[("parking", AskAboutParking())])
+    store = open_store(f"sqlite:///{tmp_path / 'p.db'}", follow_up=plugin_probes(system.manager))
+    browser, session_id = at_first_question(create_app(store, secret_key="k"), store)
+    browser.send(answer="yes").send(answer="web").send(answer="Parking")
+    browser.send(answer="Near the door")  # the script's own probe
+    assert browser.heading() == "What would make parking easier?"
+    browser.send(answer="More spaces")
+    assert store.conversation(session_id).state.probes["easy"] == ["Near the door",
+                                                                   "More spaces"]
+    store.close()

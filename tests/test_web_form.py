@@ -374,3 +374,15 @@ def test_probes_proposed_by_plugins_are_asked_on_the_web(tmp_path):
     assert store.conversation(session_id).state.probes["easy"] == ["Near the door",
                                                                    "More spaces"]
     store.close()
+
+
+def test_a_session_runs_on_either_store(database_url):
+    store = open_store(database_url)
+    try:
+        browser, session_id = at_first_question(create_app(store, secret_key="k"), store)
+        browser.send(answer="yes").send(answer="phone").send(action="save", answer="Quiet")
+        link = browser.soup.find(id="resume-link")["href"]
+        Browser(create_app(store, secret_key="other")).open(link).send(answer="No queue")
+        assert store.conversation(session_id).state.probes == {"easy": ["No queue"]}
+    finally:
+        store.close()

@@ -179,6 +179,11 @@ def test_host_routes_are_unaffected(client: TestClient) -> None:
     assert missing.status_code == 404
     assert missing.json() == {"detail": "Not Found"}
     assert client.get("/openapi.json").json()["info"]["title"] == "Ledgerly"
-    form_missing = client.get("/survey/no-such-page")
-    assert form_missing.status_code == 404
-    assert "Page not found" in form_missing.text
+
+
+def test_unknown_pages_under_the_prefix_get_the_forms_own_page(client: TestClient) -> None:
+    missing = client.get("/survey/no-such-page")
+    assert missing.status_code == 404
+    assert "Page not found" in missing.text
+    assert missing.headers["content-security-policy"].startswith("default-src 'none'")
+    assert_all_under_prefix(missing.text)

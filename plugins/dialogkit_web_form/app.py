@@ -30,10 +30,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
+from starlette.types import Receive, Scope, Send
 
 from dialogkit.answers import AnswerError
 from dialogkit.channels import Reply
-from dialogkit.engine import NavigationError, Prompt
+from dialogkit.engine import Conversation, NavigationError, Prompt
 from dialogkit.script import Script
 from dialogkit.store import Store
 from dialogkit.store.store import DEFAULT_TOKEN_TTL, ConflictError, Step, TokenError, UnknownSession
@@ -75,8 +76,8 @@ class WebForm:
         links = [(str(request.url_for("open", script_id=script_id)),
                   script.title.render({}, script.default_language))
                  for script_id, script in self.open_scripts.items()]
-        paragraphs = [f"{title}: {url}" for url, title in links] or [t("forbidden_body")]
-        return self._message(request, "en", "dialogkit", paragraphs)
+        return self._render(request, "message.html", "en", None, heading="dialogkit",
+                            paragraphs=[] if links else [t("forbidden_body")], links=links)
 
     async def resume(self, request: Request) -> Response:
         client = _client(request)
@@ -100,16 +101,16 @@ class WebForm:
         denied = self._denied(request, session_id)
         if denied is not None:
             return denied
-        step = await self._load(session_id)
-        script, language = self._script_and_language(session_id)
+        step, conversation = await self._load(session_id)
+        language = conversation.state.language
         if step.prompt is None:
-            return self._finished(request, session_id, script, language)
+            return self._finished(request, conversation)
         if step.version == 1 and "begin" not in request.query_params:
-            return self._welcome(request, script, language,
+            return self._welcome(request, conversation.script, language, conversation.env(),
                                  start_url=f"{request.url_for('page', session_id=session_id)}"
                                            "?begin=1")
         notice = NOTICES.get(request.query_params.get("notice", ""))
-        return self._question(request, session_id, step, language,
+        return self._question(request, session_id, step, conversation,
                               values_from_answer(step.prompt, language),
                               notice=translator(language)(notice) if notice else None)
 
@@ -121,8 +122,7 @@ class WebForm:
         form = await request.form()
         if not csrf_ok(request.session, _field(form, CSRF_FIELD)):
             return self._expired_form(request)
-        step = await self._load(session_id)
-        _, language = self._script_and_language(session_id)
+        step, conversation = await self._load(session_id)
         page_url = str(request.url_for("page", session_id=session_id))
         if step.prompt is None:
             return RedirectResponse(page_url, 303)
@@ -132,13 +132,13 @@ class WebForm:
         try:
             reply = reply_from_form(step.prompt, fields)
             if reply.action == "stop":
-                return await self._save(request, session_id, step, language, fields,
+                return await self._save(request, session_id, step, conversation, fields,
                                         version, submission)
             await self._apply(session_id, reply, version, submission)
         except ConflictError:
             return RedirectResponse(f"{page_url}?notice=moved", 303)
         except (AnswerError, NavigationError) as error:
-            return self._question(request, session_id, step, language, fields,
+            return self._question(request, session_id, step, conversation, fields,
                                   error=error.message if isinstance(error, NavigationError)
                                   else str(error), status_code=422)
         return RedirectResponse(page_url, 303)
@@ -146,7 +146,7 @@ class WebForm:
     async def open_page(self, request: Request) -> Response:
         script = self._open_script(request)
         language = script.default_language
-        return self._welcome(request, script, language,
+        return self._welcome(request, script, language, {},
                              action_url=str(request.url_for("open", script_id=script.id)))
 
     async def open_start(self, request: Request) -> Response:
@@ -162,9 +162,13 @@ class WebForm:
         return RedirectResponse(f"{page_url}?begin=1", 303)
 
     # -- steps ---------------------------------------------------------------------------
-    async def _load(self, session_id: str) -> Step:
+    async def _load(self, session_id: str) -> tuple[Step, Conversation]:
+        """The session's current step and its conversation (read, never changed here)."""
+        def load() -> tuple[Step, Conversation]:
+            return self.store.load(session_id), self.store.conversation(session_id)
+
         try:
-            return await run_in_threadpool(self.store.load, session_id)
+            return await run_in_threadpool(load)
         except UnknownSession:
             raise HTTPException(404) from None
 
@@ -174,9 +178,9 @@ class WebForm:
             lambda: self.store.apply(session_id, reply, expected_version=version,
                                      submission=submission))
 
-    async def _save(self, request: Request, session_id: str, step: Step, language: str,
-                    fields: Mapping[str, list[str]], version: int | None,
-                    submission: str | None) -> Response:
+    async def _save(self, request: Request, session_id: str, step: Step,
+                    conversation: Conversation, fields: Mapping[str, list[str]],
+                    version: int | None, submission: str | None) -> Response:
         """Save for later: record what was typed on this page (if anything), then give a
         fresh link that continues the conversation anywhere."""
         prompt = step.prompt
@@ -186,9 +190,10 @@ class WebForm:
             await self._apply(session_id, answer, version, submission)
         token = await run_in_threadpool(
             lambda: self.store.issue_token(session_id, ttl=self.token_ttl))
+        language = conversation.state.language
         t = translator(language)
-        script, _ = self._script_and_language(session_id)
-        return self._render(request, "saved.html", language, script, heading=t("saved_title"),
+        return self._render(request, "saved.html", language, conversation.script,
+                            heading=t("saved_title"),
                             resume_link=str(request.url_for("resume", token=token)),
                             page_url=str(request.url_for("page", session_id=session_id)))
 
@@ -202,14 +207,15 @@ class WebForm:
                      "script_title": script.title.render({}, language) if script else None,
                      **context})
 
-    def _question(self, request: Request, session_id: str, step: Step, language: str,
-                  values: Mapping[str, list[str]], *, error: str | None = None,
-                  notice: str | None = None, status_code: int = 200) -> Response:
+    def _question(self, request: Request, session_id: str, step: Step,
+                  conversation: Conversation, values: Mapping[str, list[str]], *,
+                  error: str | None = None, notice: str | None = None,
+                  status_code: int = 200) -> Response:
         prompt = step.prompt
         assert prompt is not None
-        script, _ = self._script_and_language(session_id)
+        language = conversation.state.language
         return self._render(
-            request, "question.html", language, script, status_code=status_code,
+            request, "question.html", language, conversation.script, status_code=status_code,
             prompt=prompt, values=values, error=error, notice=notice,
             heading=prompt.text, percent=round(prompt.progress * 100),
             csrf=csrf_token(request.session), version=step.version,
@@ -218,22 +224,22 @@ class WebForm:
             action_url=str(request.url_for("submit", session_id=session_id)),
             known_fields=KNOWN_FIELDS)
 
-    def _welcome(self, request: Request, script: Script, language: str, *,
-                 start_url: str | None = None, action_url: str | None = None) -> Response:
+    def _welcome(self, request: Request, script: Script, language: str,
+                 env: Mapping[str, Any], *, start_url: str | None = None,
+                 action_url: str | None = None) -> Response:
         t = translator(language)
         minutes = script.document.estimated_minutes
         rounded = max(1, round(minutes))
         estimate = t("minute") if rounded == 1 else t("minutes", minutes=rounded)
         return self._render(request, "welcome.html", language, script,
-                            heading=script.title.render({}, language),
-                            purpose=script.purpose.render({}, language), estimate=estimate,
+                            heading=script.title.render(env, language),
+                            purpose=script.purpose.render(env, language), estimate=estimate,
                             start_url=start_url, action_url=action_url,
                             csrf=csrf_token(request.session))
 
-    def _finished(self, request: Request, session_id: str, script: Script,
-                  language: str) -> Response:
+    def _finished(self, request: Request, conversation: Conversation) -> Response:
+        script, language = conversation.script, conversation.state.language
         t = translator(language)
-        conversation = self.store.conversation(session_id)
         if conversation.state.status == "referred":
             heading, paragraphs = t("referred_title"), [t("referred_body")]
         else:
@@ -250,7 +256,7 @@ class WebForm:
                  ) -> Response:
         response = self._render(request, "message.html", language, None,
                                 status_code=status_code, heading=heading,
-                                paragraphs=paragraphs)
+                                paragraphs=paragraphs, links=[])
         response.headers.update(headers or {})
         return response
 
@@ -288,10 +294,6 @@ class WebForm:
         return self._message(request, "en", t("forbidden_title"), [t("forbidden_body")],
                              status_code=403)
 
-    def _script_and_language(self, session_id: str) -> tuple[Script, str]:
-        conversation = self.store.conversation(session_id)
-        return conversation.script, conversation.state.language
-
     def _open_script(self, request: Request) -> Script:
         script = self.open_scripts.get(request.path_params["script_id"])
         if script is None:
@@ -328,6 +330,17 @@ def _decline_label(prompt: Prompt, t: Callable[..., str]) -> str:
     return t("prefer_not_to_say") if prompt.prefer_not_to_say else t("skip")
 
 
+class WebFormApp(Starlette):
+    """The web form's Starlette application. Mounted inside another app, it still names and
+    builds its own links: its router answers `url_for`, under the path it is mounted at."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope = {**scope, "router": self.router,
+                     "app_root_path": scope.get("root_path", "")}
+        await super().__call__(scope, receive, send)
+
+
 def create_app(store: Store, *, secret_key: str | None = None,
                open_scripts: Iterable[Script] = (), https_only: bool = False,
                guess_limit: str = "20/10 minutes",
@@ -360,7 +373,7 @@ def create_app(store: Store, *, secret_key: str | None = None,
                    session_cookie=SESSION_COOKIE, max_age=session_max_age, same_site="lax",
                    https_only=https_only),
     ]
-    app = Starlette(routes=routes, middleware=middleware,
-                    exception_handlers={404: form.not_found})
+    app = WebFormApp(routes=routes, middleware=middleware,
+                     exception_handlers={404: form.not_found})
     app.state.web_form = form
     return app

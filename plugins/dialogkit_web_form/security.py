@@ -32,7 +32,8 @@ CSRF_FIELD = "csrf"
 
 class SecurityHeaders:
     """ASGI middleware adding the security headers to every response, and ``no-store`` to
-    pages (they show answers; a shared computer must not keep them)."""
+    pages (they show answers; a shared computer must not keep them; the stylesheet may be
+    cached)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -47,7 +48,9 @@ class SecurityHeaders:
                 headers = list(message.get("headers", ()))
                 names = {name.lower() for name, _ in headers}
                 headers.extend(h for h in SECURITY_HEADERS if h[0] not in names)
-                if b"cache-control" not in names:
+                html = any(name.lower() == b"content-type" and value.startswith(b"text/html")
+                           for name, value in headers)
+                if html and b"cache-control" not in names:
                     headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
             await send(message)
@@ -92,7 +95,8 @@ class GuessLimiter:
         return max(1, int(stats.reset_time - time.time()) + 1)
 
 
-_TOKEN_PATH = re.compile(r"/r/[^/?#\s\"]+")
+_TOKEN_PATH = re.compile(r"/r/[A-Za-z0-9_-]{20,}")
+"""A resume link's path: tokens are 43 URL-safe characters (shorter paths are left alone)."""
 
 
 class RedactTokens(logging.Filter):

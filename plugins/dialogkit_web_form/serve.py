@@ -52,7 +52,7 @@ def _bind(host: str, port: int) -> socket.socket:
               help="The address to listen on (this machine only by default).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="The port to listen on (0: any free port).")
-@click.option("--database", "url", default=None,
+@click.option("--database-url", "url", default=None,
               help="The store's URL (default: the project's, or SQLite in PROJECT_DIR).")
 @click.option("--open/--no-open", "open_links", default=False,
               help="Let anyone with the address start a session of each script.")

@@ -22,7 +22,14 @@ from urllib.parse import urlsplit
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route
+    from playwright.sync_api import (
+        Browser,
+        BrowserContext,
+        Page,
+        Playwright,
+        Response,
+        Route,
+    )
     from starlette.types import ASGIApp
 
 HERE = Path(__file__).resolve().parent
@@ -324,3 +331,69 @@ def screenshot() -> Screenshot:
     """`screenshot(page, name) -> Path`: a full-page PNG at `<artifacts>/screenshots/<name>.png`."""
     return _screenshot
 
+
+
+# --- the web form ----------------------------------------------------------------------------
+
+
+class WebFormServer:
+    """The web form plugin served live over a store of its own, and a respondent's moves.
+
+    `start(script, ...)` stores a session and returns it; `link(started)` is the respondent's
+    link. `press(page, label)` clicks a form button and waits for the page it leads to.
+    """
+
+    def __init__(self, store: Any, base_url: str) -> None:
+        self.store = store
+        self.base_url = base_url
+
+    def start(self, script: Any, first_name: str = "Ada", *, segments: tuple[str, ...] = (),
+              **attributes: Any) -> Any:
+        from dialogkit.engine import Respondent
+
+        respondent = Respondent(id=f"r-{time.monotonic_ns()}", segments=list(segments),
+                                attributes={"first_name": first_name, **attributes})
+        return self.store.start_session(script, respondent)
+
+    def link(self, started: Any) -> str:
+        return f"{self.base_url}/r/{started.token}"
+
+    def answers(self, session_id: str) -> dict[str, Any]:
+        return dict(self.store.conversation(session_id).state.answers)
+
+    def events(self, session_id: str, kind: str) -> list[dict[str, Any]]:
+        return [event for event in self.store.events(session_id) if event["kind"] == kind]
+
+    @staticmethod
+    def heading(page: Page) -> str:
+        return " ".join(page.locator("h1").inner_text().split())
+
+    @staticmethod
+    def press(page: Page, label: str) -> Response | None:
+        """Click the button (or link) `label`; returns the response of the page it leads to,
+        once that page has loaded."""
+        control = page.get_by_role("button", name=label, exact=True)
+        if not control.count():
+            control = page.get_by_role("link", name=label, exact=True)
+        with page.expect_navigation() as navigation:
+            control.click()
+        return navigation.value
+
+    def begin(self, page: Page, started: Any) -> None:
+        """Open the respondent's link and press Start on the welcome page."""
+        page.goto(self.link(started))
+        self.press(page, "Start")
+
+
+@pytest.fixture
+def web_form(tmp_path: Path, live_server: LiveServer) -> Iterator[WebFormServer]:
+    """The web form over a fresh SQLite store, served live (`.base_url`, `.store`)."""
+    from dialogkit.store import open_store
+    from dialogkit_web_form import create_app
+
+    store = open_store(f"sqlite:///{tmp_path / 'web.db'}")
+    try:
+        app = create_app(store, secret_key="browser-tests", guess_limit="1000/minute")
+        yield WebFormServer(store, live_server(app))
+    finally:
+        store.close()

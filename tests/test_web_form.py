@@ -386,3 +386,14 @@ def test_a_session_runs_on_either_store(database_url):
         assert store.conversation(session_id).state.probes == {"easy": ["No queue"]}
     finally:
         store.close()
+
+
+def test_pages_outside_a_conversation_follow_the_browser_language(app):
+    browser = Browser(app)
+    browser.client.headers["accept-language"] = "fr-CH, de;q=0.9, en;q=0.8"
+    page = browser.open("/r/" + "x" * 43)
+    assert page.soup.html["lang"] == "fr"
+    assert page.heading() == "Ce lien ne fonctionne pas"
+    assert "n'est pas valide" in page.soup.get_text()
+    browser.client.headers["accept-language"] = "nl, de;q=0.5"
+    assert browser.open("/nowhere").heading() == "Seite nicht gefunden"

@@ -39,7 +39,7 @@ from dialogkit.script import Script
 from dialogkit.store import Store
 from dialogkit.store.store import DEFAULT_TOKEN_TTL, ConflictError, Step, TokenError, UnknownSession
 from dialogkit_web_form.forms import has_typed_answer, reply_from_form, values_from_answer
-from dialogkit_web_form.messages import MESSAGES, translator
+from dialogkit_web_form.messages import MESSAGES, preferred_language, translator
 from dialogkit_web_form.security import (
     CSRF_FIELD,
     GuessLimiter,
@@ -72,11 +72,12 @@ class WebForm:
 
     # -- pages ---------------------------------------------------------------------------
     async def index(self, request: Request) -> Response:
-        t = translator("en")
+        language = _language(request)
+        t = translator(language)
         links = [(str(request.url_for("open", script_id=script_id)),
                   script.title.render({}, script.default_language))
                  for script_id, script in self.open_scripts.items()]
-        return self._render(request, "message.html", "en", None, heading="dialogkit",
+        return self._render(request, "message.html", language, None, heading="dialogkit",
                             paragraphs=[] if links else [t("forbidden_body")], links=links)
 
     async def resume(self, request: Request) -> Response:
@@ -88,9 +89,12 @@ class WebForm:
                                            channel="web")
         except (TokenError, UnknownSession) as error:
             self.guesses.failed(client)
-            t = translator("en")
-            return self._message(request, "en", t("link_invalid_title"),
-                                 [str(error), t("link_invalid_help")], status_code=404)
+            language = _language(request)
+            t = translator(language)
+            reason = error.reason if isinstance(error, TokenError) else "unknown"
+            return self._message(request, language, t("link_invalid_title"),
+                                 [t(f"link_{reason}"), t("link_invalid_help")],
+                                 status_code=404)
         self._grant(request, step.session_id)
         target = request.url_for("page", session_id=step.session_id)
         notice = "back" if step.version > 1 and step.prompt is not None else None
@@ -261,19 +265,22 @@ class WebForm:
         return response
 
     def _too_many(self, request: Request, client: str) -> Response:
-        t = translator("en")
-        return self._message(request, "en", t("too_many_title"), [t("too_many_body")],
+        language = _language(request)
+        t = translator(language)
+        return self._message(request, language, t("too_many_title"), [t("too_many_body")],
                              status_code=429,
                              headers={"Retry-After": str(self.guesses.retry_after(client))})
 
     def _expired_form(self, request: Request) -> Response:
-        t = translator("en")
-        return self._message(request, "en", t("expired_form_title"), [t("expired_form_body")],
+        language = _language(request)
+        t = translator(language)
+        return self._message(request, language, t("expired_form_title"), [t("expired_form_body")],
                              status_code=403)
 
     async def not_found(self, request: Request, _exc: Exception) -> Response:
-        t = translator("en")
-        return self._message(request, "en", t("not_found_title"), [t("not_found_body")],
+        language = _language(request)
+        t = translator(language)
+        return self._message(request, language, t("not_found_title"), [t("not_found_body")],
                              status_code=404)
 
     # -- access --------------------------------------------------------------------------
@@ -290,8 +297,9 @@ class WebForm:
         if self.guesses.blocked(client):
             return self._too_many(request, client)
         self.guesses.failed(client)
-        t = translator("en")
-        return self._message(request, "en", t("forbidden_title"), [t("forbidden_body")],
+        language = _language(request)
+        t = translator(language)
+        return self._message(request, language, t("forbidden_title"), [t("forbidden_body")],
                              status_code=403)
 
     def _open_script(self, request: Request) -> Script:
@@ -299,6 +307,11 @@ class WebForm:
         if script is None:
             raise HTTPException(404)
         return script
+
+
+def _language(request: Request) -> str:
+    """The language for pages outside a conversation: the browser's preference."""
+    return preferred_language(request.headers.get("accept-language"))
 
 
 def _client(request: Request) -> str:

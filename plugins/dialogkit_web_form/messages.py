@@ -42,6 +42,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "referred_title": "Thank you",
         "referred_body": "We will ask the person you named instead.",
         "link_invalid_title": "This link does not work",
+        "link_unknown": "This link is not valid. Please check that it was copied whole.",
+        "link_expired": "This link has expired.",
+        "link_revoked": "This link has been withdrawn.",
         "link_invalid_help": "If you were sent this link, please ask the sender for a new "
                              "one.",
         "too_many_title": "Too many attempts",
@@ -100,6 +103,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "referred_title": "Vielen Dank",
         "referred_body": "Wir fragen stattdessen die Person, die Sie genannt haben.",
         "link_invalid_title": "Dieser Link funktioniert nicht",
+        "link_unknown": "Dieser Link ist ungültig. Bitte prüfen Sie, ob er vollständig "
+                        "kopiert wurde.",
+        "link_expired": "Dieser Link ist abgelaufen.",
+        "link_revoked": "Dieser Link wurde zurückgezogen.",
         "link_invalid_help": "Bitte bitten Sie den Absender um einen neuen Link.",
         "too_many_title": "Zu viele Versuche",
         "too_many_body": "Von Ihrer Verbindung wurden zu viele ungültige Links aufgerufen. "
@@ -157,6 +164,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "referred_title": "Merci",
         "referred_body": "Nous interrogerons plutôt la personne que vous avez indiquée.",
         "link_invalid_title": "Ce lien ne fonctionne pas",
+        "link_unknown": "Ce lien n'est pas valide. Vérifiez qu'il a été copié en entier.",
+        "link_expired": "Ce lien a expiré.",
+        "link_revoked": "Ce lien a été retiré.",
         "link_invalid_help": "Demandez un nouveau lien à l'expéditeur.",
         "too_many_title": "Trop de tentatives",
         "too_many_body": "Trop de liens invalides ont été essayés depuis votre connexion. "
@@ -214,6 +224,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "referred_title": "Gracias",
         "referred_body": "Preguntaremos a la persona que nos has indicado.",
         "link_invalid_title": "Este enlace no funciona",
+        "link_unknown": "Este enlace no es válido. Comprueba que se copió entero.",
+        "link_expired": "Este enlace ha caducado.",
+        "link_revoked": "Este enlace ha sido retirado.",
         "link_invalid_help": "Pide un enlace nuevo a quien te lo envió.",
         "too_many_title": "Demasiados intentos",
         "too_many_body": "Se han probado demasiados enlaces no válidos desde tu conexión. "
@@ -239,6 +252,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "answer": "Tu respuesta",
     },
 }
+
+
+def preferred_language(accept_language: str | None) -> str:
+    """The first language of an ``Accept-Language`` header the page's words exist in
+    (English when none does)."""
+    ranked = []
+    for position, part in enumerate((accept_language or "").split(",")):
+        tag, _, weight = part.strip().partition(";q=")
+        try:
+            quality = float(weight) if weight else 1.0
+        except ValueError:
+            continue
+        ranked.append((-quality, position, tag.split("-")[0].strip().lower()))
+    for _, _, language in sorted(ranked):
+        if language in MESSAGES:
+            return language
+    return "en"
 
 
 def translator(language: str | None) -> Callable[..., str]:

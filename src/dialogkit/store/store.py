@@ -23,7 +23,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from attrs import frozen
@@ -65,7 +65,11 @@ class ConflictError(StoreError):
 
 
 class TokenError(StoreError):
-    """A resume token that is unknown, expired or revoked."""
+    """A resume token that is unknown, expired or revoked (`reason` says which)."""
+
+    def __init__(self, message: str, reason: Literal["unknown", "expired", "revoked"]) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class _Stale(Exception):
@@ -398,11 +402,12 @@ class Store:
             row = connection.execute(sa.select(tables.resume_tokens).where(
                 tables.resume_tokens.c.token_hash == hash_token(token))).first()
         if row is None:
-            raise TokenError("This link is not valid. Please check that it was copied whole.")
+            raise TokenError("This link is not valid. Please check that it was copied whole.",
+                             "unknown")
         if row.revoked_at is not None:
-            raise TokenError("This link has been withdrawn.")
+            raise TokenError("This link has been withdrawn.", "revoked")
         if row.expires_at is not None and _aware(row.expires_at) <= now:
-            raise TokenError("This link has expired.")
+            raise TokenError("This link has expired.", "expired")
         step = self.load(row.session_id)
         conversation = self.conversation(row.session_id)
         if channel and channel != conversation.state.channel:

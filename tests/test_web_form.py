@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -189,6 +190,8 @@ def test_forged_posts_without_the_csrf_token_are_refused(app, store):
     no_token = {k: v for k, v in fields.items() if k != "csrf"}
     response = browser.client.post(f"/s/{session_id}", data={**no_token, "answer": "no"})
     assert response.status_code == 403
+    back = BeautifulSoup(response.text, "html.parser").find("a", string="Continue now")
+    assert back["href"].endswith(f"/s/{session_id}")  # the way back to the page
     wrong = browser.client.post(f"/s/{session_id}",
                                 data={**fields, "csrf": "x" * 43, "answer": "no"})
     assert wrong.status_code == 403

@@ -86,3 +86,9 @@ def test_numbers_are_shown_again_the_way_the_language_writes_them() -> None:
     english = BeautifulSoup(WebFormChannel().render(prompt), "html.parser")
     assert german.find(id="answer")["value"] == "1250,5"
     assert english.find(id="answer")["value"] == "1250.5"
+
+
+def test_typed_line_breaks_are_stored_as_line_feeds() -> None:
+    prompt = Prompt(kind="question", key="t", node_id="t", type="text", text="Tell us", long=True)
+    assert WebFormChannel().parse(prompt, "answer=first%0D%0Asecond%0Dthird").value == (
+        "first\nsecond\nthird")

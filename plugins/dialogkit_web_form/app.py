@@ -125,7 +125,8 @@ class WebForm:
             return denied
         form = await request.form()
         if not csrf_ok(request.session, _field(form, CSRF_FIELD)):
-            return self._expired_form(request)
+            return self._expired_form(request, str(request.url_for("page",
+                                                                   session_id=session_id)))
         step, conversation = await self._load(session_id)
         page_url = str(request.url_for("page", session_id=session_id))
         if step.prompt is None:
@@ -256,11 +257,11 @@ class WebForm:
                             paragraphs=paragraphs)
 
     def _message(self, request: Request, language: str, heading: str, paragraphs: list[str],
-                 *, status_code: int = 200, headers: Mapping[str, str] | None = None
-                 ) -> Response:
+                 *, status_code: int = 200, headers: Mapping[str, str] | None = None,
+                 links: list[tuple[str, str]] | None = None) -> Response:
         response = self._render(request, "message.html", language, None,
                                 status_code=status_code, heading=heading,
-                                paragraphs=paragraphs, links=[])
+                                paragraphs=paragraphs, links=links or [])
         response.headers.update(headers or {})
         return response
 
@@ -271,11 +272,13 @@ class WebForm:
                              status_code=429,
                              headers={"Retry-After": str(self.guesses.retry_after(client))})
 
-    def _expired_form(self, request: Request) -> Response:
+    def _expired_form(self, request: Request, page_url: str | None = None) -> Response:
+        """A form without this browser's CSRF token; `page_url` leads back to the page."""
         language = _language(request)
         t = translator(language)
-        return self._message(request, language, t("expired_form_title"), [t("expired_form_body")],
-                             status_code=403)
+        return self._message(request, language, t("expired_form_title"),
+                             [t("expired_form_body")], status_code=403,
+                             links=[(page_url, t("continue_now"))] if page_url else [])
 
     async def not_found(self, request: Request, _exc: Exception) -> Response:
         language = _language(request)

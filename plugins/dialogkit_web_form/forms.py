@@ -28,6 +28,11 @@ def _first(form: FormData, name: str) -> str:
     return values[0] if values else ""
 
 
+def _lines(text: str) -> str:
+    """Typed text with the line breaks browsers send (CR LF) as plain line feeds."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def action_of(form: FormData) -> str:
     """The button pressed; ``next`` when none was named (Enter in a text field)."""
     action = _first(form, "action") or "next"
@@ -40,8 +45,8 @@ def answer_of(prompt: Prompt, form: FormData) -> tuple[Any, str | None]:
     """The answer a form gives to `prompt`, and the words given for "other" (if any)."""
     if prompt.kind == "statement":
         return None, None
-    if prompt.kind == "probe":
-        return _first(form, "answer"), None
+    if prompt.kind == "probe" or prompt.type == "text":
+        return _lines(_first(form, "answer")), None
     if prompt.type == "referral":
         given = {field: _first(form, f"referral-{field}").strip() for field in prompt.fields}
         given = {field: value for field, value in given.items() if value}

@@ -4,12 +4,14 @@ an axe-core accessibility check and full-page screenshots.
 Needs `/usr/bin/chromium` (or `DIALOGKIT_CHROMIUM`), the `playwright` package and
 `npm ci --prefix tests/browser` (for axe-core). Without them the browser tests skip, and
 with `CI=true` they fail instead. Screenshots go to `<repo>/test-artifacts/screenshots/`, or
-to `$DIALOGKIT_ARTIFACTS/screenshots/` when that variable is set.
+to `$DIALOGKIT_ARTIFACTS/screenshots/` when that variable is set. `web_form` serves the web
+form plugin over a fresh store of its own, with helpers for a respondent's moves.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import threading
 import time
@@ -31,6 +33,10 @@ if TYPE_CHECKING:
         Route,
     )
     from starlette.types import ASGIApp
+
+    from dialogkit.script import Script
+    from dialogkit.store import Store
+    from dialogkit.store.store import Started
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -332,7 +338,6 @@ def screenshot() -> Screenshot:
     return _screenshot
 
 
-
 # --- the web form ----------------------------------------------------------------------------
 
 
@@ -343,19 +348,20 @@ class WebFormServer:
     link. `press(page, label)` clicks a form button and waits for the page it leads to.
     """
 
-    def __init__(self, store: Any, base_url: str) -> None:
+    def __init__(self, store: Store, base_url: str) -> None:
         self.store = store
         self.base_url = base_url
 
-    def start(self, script: Any, first_name: str = "Ada", *, segments: tuple[str, ...] = (),
-              **attributes: Any) -> Any:
+    def start(self, script: Script, first_name: str = "Ada", *,
+              segments: tuple[str, ...] = (), **attributes: Any) -> Started:
+        """A session of `script` for a new respondent with these attributes and segments."""
         from dialogkit.engine import Respondent
 
-        respondent = Respondent(id=f"r-{time.monotonic_ns()}", segments=list(segments),
+        respondent = Respondent(id=f"r-{secrets.token_hex(6)}", segments=list(segments),
                                 attributes={"first_name": first_name, **attributes})
         return self.store.start_session(script, respondent)
 
-    def link(self, started: Any) -> str:
+    def link(self, started: Started) -> str:
         return f"{self.base_url}/r/{started.token}"
 
     def answers(self, session_id: str) -> dict[str, Any]:
@@ -372,14 +378,13 @@ class WebFormServer:
     def press(page: Page, label: str) -> Response | None:
         """Click the button (or link) `label`; returns the response of the page it leads to,
         once that page has loaded."""
-        control = page.get_by_role("button", name=label, exact=True)
-        if not control.count():
-            control = page.get_by_role("link", name=label, exact=True)
+        control = page.get_by_role("button", name=label, exact=True).or_(
+            page.get_by_role("link", name=label, exact=True))
         with page.expect_navigation() as navigation:
             control.click()
         return navigation.value
 
-    def begin(self, page: Page, started: Any) -> None:
+    def begin(self, page: Page, started: Started) -> None:
         """Open the respondent's link and press Start on the welcome page."""
         page.goto(self.link(started))
         self.press(page, "Start")
@@ -387,13 +392,20 @@ class WebFormServer:
 
 @pytest.fixture
 def web_form(tmp_path: Path, live_server: LiveServer) -> Iterator[WebFormServer]:
-    """The web form over a fresh SQLite store, served live (`.base_url`, `.store`)."""
+    """The web form over a fresh SQLite store, served live (`.base_url`, `.store`), with
+    the channel contract script open to anyone at `/start/channel-contract`."""
+    import json
+
+    from dialogkit.loader import load_script_text
     from dialogkit.store import open_store
+    from dialogkit.testing.scripts import CONTRACT_SCRIPT
     from dialogkit_web_form import create_app
 
     store = open_store(f"sqlite:///{tmp_path / 'web.db'}")
     try:
-        app = create_app(store, secret_key="browser-tests", guess_limit="1000/minute")
+        contract = load_script_text(json.dumps(CONTRACT_SCRIPT), "contract.json")
+        app = create_app(store, secret_key="browser-tests", guess_limit="1000/minute",
+                         open_scripts=[contract])
         yield WebFormServer(store, live_server(app))
     finally:
         store.close()

@@ -192,10 +192,15 @@ def test_every_other_page_is_accessible(
     audit("expired-form", web.press(page, "Continue"), 403)
     audit("bad-link", page.goto(f"{web.base_url}/r/not-a-real-link"), 404)
     audit("not-found", page.goto(f"{web.base_url}/nowhere"), 404)
+    audit("index", page.goto(f"{web.base_url}/"))
+    assert page.get_by_role("link", name="Channel contract").count() == 1
+    audit("welcome-open-link", page.goto(f"{web.base_url}/start/channel-contract"))
+    web.press(page, "Start")  # a button here, posting the form that starts a session
+    assert web.heading(page) == "Welcome, ! This takes about three minutes."
 
     stranger = new_context(bypass_csp=True, viewport=DESKTOP).new_page()
     audit.page = stranger
     audit("forbidden", stranger.goto(f"{web.base_url}/s/{saved.session_id}"), 403)
 
     audit.finish(["finished-referred", "saved", "resumed", "expired-form", "bad-link",
-                  "not-found", "forbidden"])
+                  "not-found", "index", "welcome-open-link", "forbidden"])

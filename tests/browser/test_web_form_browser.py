@@ -8,8 +8,8 @@ a real browser, with its own form submission, history, focus and HTML parser, ge
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,7 +68,7 @@ def no_error_shown(page: Page) -> None:
     assert page.locator(".error-summary").count() == 0
 
 
-# --- 1. the flagship interview, start to finish -------------------------------------------
+# --- the flagship interview, start to finish -------------------------------------------------
 
 
 def test_first_time_customer_completes_the_flagship_interview(
@@ -158,7 +158,7 @@ def test_first_time_customer_completes_the_flagship_interview(
     }
 
 
-# --- 2. going back and changing a branch ----------------------------------------------------
+# --- going back and changing a branch --------------------------------------------------------
 
 
 def test_going_back_and_changing_an_answer_drops_the_branch_not_taken(
@@ -213,7 +213,7 @@ def test_going_back_and_changing_an_answer_drops_the_branch_not_taken(
     assert dropped == {"convinced", "considered", "shop_better[summit]"}
 
 
-# --- 3. save and finish later, in another browser --------------------------------------------
+# --- save and finish later, in another browser -----------------------------------------------
 
 
 def test_save_and_finish_later_resumes_in_a_new_browser(
@@ -252,7 +252,7 @@ def test_save_and_finish_later_resumes_in_a_new_browser(
     assert web.answers(started.session_id)["keeps_you"] == "The repair service, and the staff"
 
 
-# --- 4. double submits ---------------------------------------------------------------------
+# --- double submits --------------------------------------------------------------------------
 
 
 def test_a_resent_form_records_the_answer_once(
@@ -263,8 +263,8 @@ def test_a_resent_form_records_the_answer_once(
     the same submission id."""
     web = web_form
     started = web.start(diplomacy, "Eve", segments=("lost",))
-    web.begin(page, started)
-    web.press(page, "Continue")
+    web.store.answer(started.session_id, None)  # past the greeting
+    page.goto(web.link(started))
     assert web.heading(page) == INVOLVED
     posts: list[int] = []
 
@@ -300,37 +300,42 @@ def test_a_resent_form_records_the_answer_once(
 
 class SlowConnection:
     """ASGI middleware: once `hold_next()` is called, the response to the next POST is held
-    back (after the app has answered it) until a later POST has been answered."""
+    back (after the app has answered it) until a later POST has been answered, or until
+    `release()` (or ten seconds)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
         self.posts = 0
         self.armed = False
-        self.released: asyncio.Event | None = None
+        self.released = threading.Event()
 
     def hold_next(self) -> None:
+        self.released.clear()
         self.armed = True
+
+    def release(self) -> None:
+        self.released.set()
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
         self.posts += 1
-        if self.armed:
-            self.armed = False
-            released = self.released = asyncio.Event()
-
-            async def held(message: Any) -> None:
-                if message["type"] == "http.response.start":
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(released.wait(), 5)
-                await send(message)
-
-            await self.app(scope, receive, held)
+        if not self.armed:
+            await self.app(scope, receive, send)
+            self.release()
             return
-        await self.app(scope, receive, send)
-        if self.released is not None:
-            self.released.set()
+        self.armed = False
+
+        async def held(message: Any) -> None:
+            deadline = time.monotonic() + 10
+            while message["type"] == "http.response.start" and not self.released.is_set():
+                if time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.01)
+            await send(message)
+
+        await self.app(scope, receive, held)
 
 
 def test_clicking_continue_again_on_a_slow_connection_records_the_answer_once(
@@ -342,27 +347,30 @@ def test_clicking_continue_again_on_a_slow_connection_records_the_answer_once(
     slow = SlowConnection(create_app(web.store, secret_key="slow"))
     base_url = live_server(slow)
     started = web.start(diplomacy, "Fay", segments=("lost",))
+    web.store.answer(started.session_id, None)  # past the greeting
+    web.store.answer(started.session_id, True)  # and the screening question
     page.goto(f"{base_url}/r/{started.token}")
-    web.press(page, "Start")
-    web.press(page, "Continue")
-    pick(page, "Yes")
-    web.press(page, "Continue")
     one_thing = "What one thing could we have done to earn your repeat business?"
+    assert web.heading(page) == one_thing
     fill(page, one_thing, "Cheaper delivery")
 
     box = page.get_by_role("button", name="Continue").bounding_box()
     assert box is not None
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     slow.hold_next()
-    page.mouse.click(x, y)  # (the mouse, not a locator: those wait for the navigation)
-    deadline = time.monotonic() + 5
-    while len(web.events(started.session_id, "answered")) < 2:  # recorded; no reply yet
-        assert time.monotonic() < deadline, "the first click never reached the server"
-        page.wait_for_timeout(20)  # (not time.sleep: Playwright must route the request)
-    with page.expect_navigation():
+    try:
+        page.mouse.click(x, y)  # (the mouse, not a locator: those wait for the navigation)
+        deadline = time.monotonic() + 5
+        while len(web.events(started.session_id, "answered")) < 2:  # recorded; no reply yet
+            assert time.monotonic() < deadline, "the first click never reached the server"
+            page.wait_for_timeout(20)  # (not time.sleep: Playwright must route the request)
         page.mouse.click(x, y)  # the page has not changed: the respondent clicks again
+        page.get_by_role("heading", level=1).filter(has_text=PROBES[0]).wait_for()
+        page.wait_for_load_state("load")
+    finally:
+        slow.release()
 
-    assert slow.posts == 4
+    assert slow.posts == 2
     assert web.heading(page) == PROBES[0]
     no_error_shown(page)
     assert page.locator(".notice").count() == 0  # a repeat, not a conflict
@@ -371,7 +379,7 @@ def test_clicking_continue_again_on_a_slow_connection_records_the_answer_once(
     assert web.answers(started.session_id)["one_thing"] == "Cheaper delivery"
 
 
-# --- 5. the keyboard alone ---------------------------------------------------------------
+# --- the keyboard alone ----------------------------------------------------------------------
 
 
 FOCUSED = """() => {
@@ -397,12 +405,13 @@ def tab_to_continue(page: Page) -> None:
     assert (focused["tag"], focused["text"]) == ("button", "Continue"), focused
 
 
-def enter(web: WebFormServer, page: Page) -> None:
+def enter(page: Page) -> None:
+    """Press Enter and wait for the page it leads to."""
     with page.expect_navigation():
         page.keyboard.press("Enter")
 
 
-def test_keyboard_only_through_every_kind_of_question(
+def test_the_keyboard_alone_gets_through_each_type_of_question(
     web_form: WebFormServer, page: Page
 ) -> None:
     from dialogkit.testing.scripts import CONTRACT_SCRIPT
@@ -413,11 +422,11 @@ def test_keyboard_only_through_every_kind_of_question(
     page.goto(web.link(started))
     focused = tab(page)
     assert (focused["tag"], focused["text"]) == ("a", "Start")
-    enter(web, page)
+    enter(page)
 
     assert web.heading(page) == "Welcome, Ada! This takes about three minutes."
     tab_to_continue(page)  # a statement: nothing to answer
-    enter(web, page)
+    enter(page)
 
     assert web.heading(page) == "How did you first hear about us?"  # one choice, with "other"
     assert tab(page)["id"] == "answer-1"  # the radio group is one stop
@@ -425,7 +434,7 @@ def test_keyboard_only_through_every_kind_of_question(
     assert page.evaluate(FOCUSED)["value"] == "other"
     assert tab(page)["id"] == "other"
     page.keyboard.type("A podcast")
-    enter(web, page)  # Enter in a text field sends Continue, the form's first button
+    enter(page)  # Enter in a text field sends Continue, the form's first button
 
     assert web.heading(page) == "Which features do you use most? Pick one or two."
     assert tab(page)["value"] == "reports"
@@ -435,7 +444,7 @@ def test_keyboard_only_through_every_kind_of_question(
     page.keyboard.press("Space")
     assert tab(page)["value"] == "none"
     tab_to_continue(page)
-    enter(web, page)
+    enter(page)
 
     assert web.heading(page) == "How well does the product fit the way you work?"  # rating
     assert tab(page)["value"] == "1"
@@ -452,12 +461,12 @@ def test_keyboard_only_through_every_kind_of_question(
         page.keyboard.press("ArrowRight")
     assert page.evaluate(FOCUSED)["value"] == "9"
     tab_to_continue(page)
-    enter(web, page)
+    enter(page)
 
     assert web.heading(page) == "What is your job title?"  # short text
     assert tab(page)["id"] == "answer"
     page.keyboard.type("Surveyor")
-    enter(web, page)
+    enter(page)
 
     assert web.heading(page) == "What does a typical day look like for a Surveyor?"  # probe
     assert tab(page)["tag"] == "textarea"
@@ -465,23 +474,23 @@ def test_keyboard_only_through_every_kind_of_question(
     page.keyboard.press("Enter")  # in a text area Enter is a new line, not a submit
     page.keyboard.type("then maps")
     tab_to_continue(page)
-    enter(web, page)
+    enter(page)
 
     assert web.heading(page) == "So you work as Surveyor. Did I get that right?"  # confirm
     assert tab(page)["value"] == "yes"
     page.keyboard.press("Space")
     tab_to_continue(page)
-    enter(web, page)
+    enter(page)
 
     assert web.heading(page) == "How many people are in your team?"  # number
     assert tab(page)["id"] == "answer"
     page.keyboard.type("12")
-    enter(web, page)
+    enter(page)
 
     assert web.heading(page) == "When did your team start using the product?"  # date
     assert tab(page)["type"] == "date"
     page.keyboard.type("03152021")  # month, day, year: the en-US date field
-    enter(web, page)
+    enter(page)
 
     assert web.heading(page) == "Do you expect to renew next year?"  # yes/no
     tab(page)
@@ -492,7 +501,7 @@ def test_keyboard_only_through_every_kind_of_question(
     for _ in range(3):
         page.keyboard.press("Shift+Tab")
     assert page.evaluate(FOCUSED)["text"] == "Continue"
-    enter(web, page)
+    enter(page)
 
     assert web.heading(page) == "Who else in your company should we talk to?"
     state = web.store.conversation(started.session_id).state
@@ -507,7 +516,43 @@ def test_keyboard_only_through_every_kind_of_question(
         "Fieldwork,\nthen maps"]
 
 
-# --- 6. hostile text ------------------------------------------------------------------------
+# --- the form's own error messages -----------------------------------------------------------
+
+
+def test_the_form_not_the_browser_explains_a_rejected_date_or_email(
+    web_form: WebFormServer, page: Page
+) -> None:
+    """An out-of-range date and a malformed email should get the page's error summary and
+    message (announced, linked to the field, kept on the page), like every other rejected
+    answer, not the browser's own passing tooltip."""
+    from dialogkit.testing.scripts import CONTRACT_SCRIPT
+
+    web = web_form
+    script = load_script_text(json.dumps(CONTRACT_SCRIPT), "contract.json")
+    started = web.start(script, "Ada", name="Ada")
+    for value in (None, "search", ["reports"], 3, 5, "Surveyor", "Maps", True, 12):
+        web.store.answer(started.session_id, value)  # straight to the date question
+    page.goto(web.link(started))
+    date_label = "When did your team start using the product?"
+    assert web.heading(page) == date_label
+    fill(page, date_label, "1999-12-31")  # before the script's minimum, 2000-01-01
+    # the browser would block this date itself (min on the field), but the form says
+    # novalidate: the page's own message explains it instead of a passing tooltip
+    assert page.evaluate("() => !document.querySelector('form').checkValidity()")
+    assert page.evaluate("() => document.querySelector('form').noValidate")
+    rejected = web.press(page, "Continue")
+    assert rejected is not None and rejected.status == 422
+    assert "2000" in page.locator(".error-summary").inner_text()
+    answer(web, page, date_label, "2021-03-15")
+    choose(web, page, "Yes")
+    fill(page, "Name", "Sam")
+    fill(page, "Email address", "sam@")
+    rejected = web.press(page, "Continue")
+    assert rejected is not None and rejected.status == 422
+    assert "email address" in page.locator(".error-summary").inner_text()
+
+
+# --- hostile text ----------------------------------------------------------------------------
 
 
 HOSTILE_NAME = '<img src=x onerror="window.__xss=1;alert(1)"><script>window.__xss=2</script>'
@@ -517,7 +562,7 @@ HOSTILE_SCRIPT = """\
 dialogkit: 1
 id: hostile
 title: Checking what we show
-purpose: To see that whatever a respondent gives is shown as text.
+purpose: "To see that whatever {respondent.first_name} gives is shown as text."
 estimated_minutes: 1
 closing: "You told us: {answers.easy}"
 nodes:
@@ -573,13 +618,18 @@ def test_hostile_names_and_answers_show_as_text_and_never_run(
         assert page.locator("main img, main script, main b").count() == 0, page.content()
         shown.append(web.heading(page))
 
-    web.begin(page, started)
+    page.goto(web.link(started))
     page.locator("main").hover()
+    nothing_ran()
+    assert page.locator(".purpose").inner_text() == (
+        f"To see that whatever {HOSTILE_NAME} gives is shown as text.")
+    web.press(page, "Start")
     nothing_ran()
     assert web.heading(page) == f"Hello {HOSTILE_NAME}!"
     web.press(page, "Continue")
     nothing_ran()
     assert page.locator(".section-title").inner_text() == f"About {HOSTILE_NAME}"
+    assert page.title() == f"What was easiest for {HOSTILE_NAME}? – Checking what we show"
     answer(web, page, f"What was easiest for {HOSTILE_NAME}?", HOSTILE_ANSWER)
     nothing_ran()
     assert web.heading(page) == f"Why was {HOSTILE_ANSWER} easy?"  # the probe echoes it
@@ -602,13 +652,13 @@ def test_hostile_names_and_answers_show_as_text_and_never_run(
     assert f"You told us: {HOSTILE_ANSWER}" in page.locator("main").inner_text()
 
     assert dialogs == []
-    assert len(shown) == 8
+    assert len(shown) == 9
     state = web.store.conversation(started.session_id).state
     assert state.answers["easy"] == HOSTILE_ANSWER  # stored as given
     assert state.other == {"channel": HOSTILE_ANSWER}
 
 
-# --- 8. without JavaScript -------------------------------------------------------------------
+# --- without JavaScript ----------------------------------------------------------------------
 
 
 def test_pages_work_with_javascript_disabled(

@@ -11,6 +11,7 @@ import json
 import multiprocessing
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -207,3 +208,31 @@ def test_stores_opened_at_once_on_an_empty_database(workers: Workers, database_u
     assert outcomes == [("opened", None)] * 2
     assert current_revision(sa.create_engine(database_url)) == head_revision()
 
+
+
+def test_many_threads_of_one_sqlite_store_each_keep_a_connection(tmp_path: Path) -> None:
+    """A server with many worker threads (Starlette's pool has 40) shares one SQLite store:
+    every thread gets a connection of its own, none waits for another's to be given back."""
+    store = open_store(f"sqlite:///{tmp_path / 'threads.db'}")
+    script = long_script()
+    threads_count = 32
+    sessions = [store.start_session(script).session_id for _ in range(threads_count)]
+    all_answered = threading.Barrier(threads_count, timeout=TIMEOUT)
+    errors: list[BaseException] = []
+
+    def work(session_id: str) -> None:
+        try:
+            store.answer(session_id, "first")
+            all_answered.wait()  # every thread holds its connection at once
+            store.answer(session_id, "second")
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in sessions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(TIMEOUT)
+    assert not errors
+    assert all(store.load(s).version == 3 for s in sessions)
+    store.close()

@@ -20,11 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -32,13 +30,11 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import Receive, Scope, Send
 
-from dialogkit.answers import AnswerError
-from dialogkit.channels import Reply
-from dialogkit.engine import Conversation, NavigationError, Prompt
+from dialogkit.engine import Conversation, Prompt
 from dialogkit.script import Script
 from dialogkit.store import Store
-from dialogkit.store.store import DEFAULT_TOKEN_TTL, ConflictError, Step, TokenError, UnknownSession
-from dialogkit_web_form.forms import has_typed_answer, reply_from_form, values_from_answer
+from dialogkit.store.store import DEFAULT_TOKEN_TTL, Step, TokenError, UnknownSession
+from dialogkit_web_form.forms import values_from_answer
 from dialogkit_web_form.messages import MESSAGES, preferred_language, translator
 from dialogkit_web_form.security import (
     CSRF_FIELD,
@@ -48,6 +44,8 @@ from dialogkit_web_form.security import (
     csrf_token,
     redact_tokens_in_logs,
 )
+from dialogkit_web_form.session import SignedCookieSession
+from dialogkit_web_form.steps import StoreWorker
 
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "dialogkit"
@@ -63,11 +61,12 @@ class WebForm:
 
     def __init__(self, store: Store, *, open_scripts: Iterable[Script] = (),
                  guess_limit: str = "20/10 minutes",
-                 token_ttl: timedelta | None = DEFAULT_TOKEN_TTL) -> None:
+                 token_ttl: timedelta | None = DEFAULT_TOKEN_TTL,
+                 store_threads: int | None = None) -> None:
         self.store = store
+        self.worker = StoreWorker(store, threads=store_threads, token_ttl=token_ttl)
         self.open_scripts = {script.id: script for script in open_scripts}
         self.guesses = GuessLimiter(guess_limit)
-        self.token_ttl = token_ttl
         self.templates = Jinja2Templates(directory=HERE / "templates")
 
     # -- pages ---------------------------------------------------------------------------
@@ -85,8 +84,7 @@ class WebForm:
         if self.guesses.blocked(client):
             return self._too_many(request, client)
         try:
-            step = await run_in_threadpool(self.store.resume, request.path_params["token"],
-                                           channel="web")
+            step = await self.worker.resume(request.path_params["token"])
         except (TokenError, UnknownSession) as error:
             self.guesses.failed(client)
             language = _language(request)
@@ -127,25 +125,23 @@ class WebForm:
         if not csrf_ok(request.session, _field(form, CSRF_FIELD)):
             return self._expired_form(request, str(request.url_for("page",
                                                                    session_id=session_id)))
-        step, conversation = await self._load(session_id)
-        page_url = str(request.url_for("page", session_id=session_id))
-        if step.prompt is None:
-            return RedirectResponse(page_url, 303)
         fields = {name: form.getlist(name) for name in form}
-        version = _version(_field(form, "version"))
-        submission = _field(form, "submission") or None
         try:
-            reply = reply_from_form(step.prompt, fields)
-            if reply.action == "stop":
-                return await self._save(request, session_id, step, conversation, fields,
-                                        version, submission)
-            await self._apply(session_id, reply, version, submission)
-        except ConflictError:
+            submitted = await self.worker.submit(
+                session_id, fields, _version(_field(form, "version")),
+                _field(form, "submission") or None)
+        except UnknownSession:
+            raise HTTPException(404) from None
+        page_url = _page_path(request, session_id)
+        if submitted.outcome == "moved":
             return RedirectResponse(f"{page_url}?notice=moved", 303)
-        except (AnswerError, NavigationError) as error:
-            return self._question(request, session_id, step, conversation, fields,
-                                  error=error.message if isinstance(error, NavigationError)
-                                  else str(error), status_code=422)
+        if submitted.outcome == "rejected":
+            assert submitted.step is not None and submitted.conversation is not None
+            return self._question(request, session_id, submitted.step, submitted.conversation,
+                                  fields, error=submitted.error, status_code=422)
+        if submitted.outcome == "saved":
+            assert submitted.conversation is not None and submitted.token is not None
+            return self._saved(request, session_id, submitted.conversation, submitted.token)
         return RedirectResponse(page_url, 303)
 
     async def open_page(self, request: Request) -> Response:
@@ -159,48 +155,17 @@ class WebForm:
         form = await request.form()
         if not csrf_ok(request.session, _field(form, CSRF_FIELD)):
             return self._expired_form(request)
-        started = await run_in_threadpool(self.store.start_session, script, None,
-                                          program=script.id, channel="web",
-                                          token_ttl=self.token_ttl)
+        started = await self.worker.start(script)
         self._grant(request, started.session_id)
         page_url = request.url_for("page", session_id=started.session_id)
         return RedirectResponse(f"{page_url}?begin=1", 303)
 
-    # -- steps ---------------------------------------------------------------------------
+    # -- the store ------------------------------------------------------------------------
     async def _load(self, session_id: str) -> tuple[Step, Conversation]:
-        """The session's current step and its conversation (read, never changed here)."""
-        def load() -> tuple[Step, Conversation]:
-            return self.store.load(session_id), self.store.conversation(session_id)
-
         try:
-            return await run_in_threadpool(load)
+            return await self.worker.view(session_id)
         except UnknownSession:
             raise HTTPException(404) from None
-
-    async def _apply(self, session_id: str, reply: Reply, version: int | None,
-                     submission: str | None) -> Step:
-        return await run_in_threadpool(
-            lambda: self.store.apply(session_id, reply, expected_version=version,
-                                     submission=submission))
-
-    async def _save(self, request: Request, session_id: str, step: Step,
-                    conversation: Conversation, fields: Mapping[str, list[str]],
-                    version: int | None, submission: str | None) -> Response:
-        """Save for later: record what was typed on this page (if anything), then give a
-        fresh link that continues the conversation anywhere."""
-        prompt = step.prompt
-        assert prompt is not None
-        if has_typed_answer(prompt, fields):
-            answer = reply_from_form(prompt, {**fields, "action": ["next"]})
-            await self._apply(session_id, answer, version, submission)
-        token = await run_in_threadpool(
-            lambda: self.store.issue_token(session_id, ttl=self.token_ttl))
-        language = conversation.state.language
-        t = translator(language)
-        return self._render(request, "saved.html", language, conversation.script,
-                            heading=t("saved_title"),
-                            resume_link=str(request.url_for("resume", token=token)),
-                            page_url=str(request.url_for("page", session_id=session_id)))
 
     # -- rendering -----------------------------------------------------------------------
     def _render(self, request: Request, template: str, language: str, script: Script | None,
@@ -228,6 +193,15 @@ class WebForm:
             decline_label=_decline_label(prompt, translator(language)),
             action_url=str(request.url_for("submit", session_id=session_id)),
             known_fields=KNOWN_FIELDS)
+
+    def _saved(self, request: Request, session_id: str, conversation: Conversation,
+               token: str) -> Response:
+        """The saved page: a fresh link that continues the conversation anywhere."""
+        language = conversation.state.language
+        return self._render(request, "saved.html", language, conversation.script,
+                            heading=translator(language)("saved_title"),
+                            resume_link=str(request.url_for("resume", token=token)),
+                            page_url=str(request.url_for("page", session_id=session_id)))
 
     def _welcome(self, request: Request, script: Script, language: str,
                  env: Mapping[str, Any], *, start_url: str | None = None,
@@ -312,6 +286,12 @@ class WebForm:
         return script
 
 
+def _page_path(request: Request, session_id: str) -> str:
+    """The path of a conversation's page (the ``page`` route) where the app is mounted: what
+    redirects after an answer point at, built without a route search on every answer."""
+    return f"{request.scope.get('root_path', '')}/s/{session_id}"
+
+
 def _language(request: Request) -> str:
     """The language for pages outside a conversation: the browser's preference."""
     return preferred_language(request.headers.get("accept-language"))
@@ -361,33 +341,37 @@ def create_app(store: Store, *, secret_key: str | None = None,
                open_scripts: Iterable[Script] = (), https_only: bool = False,
                guess_limit: str = "20/10 minutes",
                token_ttl: timedelta | None = DEFAULT_TOKEN_TTL,
-               session_max_age: int = 14 * 24 * 3600) -> Starlette:
+               session_max_age: int = 14 * 24 * 3600,
+               store_threads: int | None = None) -> Starlette:
     """The web form as an ASGI application over `store`.
 
     `secret_key` signs the browser-session cookie (a random key per process when None: open
     browser sessions then end with the process, respondents' links keep working).
     `open_scripts` may be started by anyone at ``/start/{script_id}``. `https_only` marks the
     cookie Secure (set it when served over HTTPS). `guess_limit` caps failed link lookups per
-    client (a `limits` expression such as ``"20/10 minutes"``). Mount the app under any path
-    prefix; every link it makes follows the mount.
+    client (a `limits` expression such as ``"20/10 minutes"``). `store_threads`: how many
+    threads of the app's own call the store (keep it within the store's connection pool); 0
+    calls it on the event loop; None (the default) means 0 on SQLite, 4 otherwise (see
+    `dialogkit_web_form.steps`).
+    Mount the app under any path prefix; every link it makes follows the mount.
     """
     redact_tokens_in_logs("uvicorn.access", "uvicorn.error")
     form = WebForm(store, open_scripts=open_scripts, guess_limit=guess_limit,
-                   token_ttl=token_ttl)
+                   token_ttl=token_ttl, store_threads=store_threads)
     routes = [
-        Route("/", form.index, name="index"),
-        Route("/r/{token}", form.resume, name="resume"),
-        Route("/s/{session_id}", form.page, name="page", methods=["GET"]),
+        # answers first: they are most of the requests, and routes are tried in order
         Route("/s/{session_id}", form.submit, name="submit", methods=["POST"]),
+        Route("/s/{session_id}", form.page, name="page", methods=["GET"]),
+        Route("/r/{token}", form.resume, name="resume"),
+        Route("/", form.index, name="index"),
         Route("/start/{script_id}", form.open_page, name="open", methods=["GET"]),
         Route("/start/{script_id}", form.open_start, name="open_start", methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [
         Middleware(SecurityHeaders),
-        Middleware(SessionMiddleware, secret_key=secret_key or secrets.token_urlsafe(32),
-                   session_cookie=SESSION_COOKIE, max_age=session_max_age, same_site="lax",
-                   https_only=https_only),
+        Middleware(SignedCookieSession, secret_key=secret_key or secrets.token_urlsafe(32),
+                   cookie=SESSION_COOKIE, max_age=session_max_age, https_only=https_only),
     ]
     app = WebFormApp(routes=routes, middleware=middleware,
                      exception_handlers={404: form.not_found})

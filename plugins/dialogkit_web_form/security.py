@@ -46,11 +46,10 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
-                names = {name.lower() for name, _ in headers}
-                headers.extend(h for h in SECURITY_HEADERS if h[0] not in names)
-                html = any(name.lower() == b"content-type" and value.startswith(b"text/html")
-                           for name, value in headers)
-                if html and b"cache-control" not in names:
+                kinds = {name.lower(): value for name, value in headers}
+                headers.extend(h for h in SECURITY_HEADERS if h[0] not in kinds)
+                if (b"cache-control" not in kinds
+                        and kinds.get(b"content-type", b"").startswith(b"text/html")):
                     headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
             await send(message)

@@ -65,7 +65,10 @@ MIGRATION_LOCK = 0x6469616C6F67  # "dialog": the PostgreSQL advisory lock migrat
 def create_engine(config: StoreConfig) -> sa.Engine:
     """An SQLAlchemy engine for the store; SQLite gets WAL, its `synchronous` setting,
     foreign keys, a busy timeout, and transactions that take the write lock up front."""
-    engine = sa.create_engine(config.url)
+    sqlite = config.url.startswith("sqlite")
+    # the store holds one connection per thread that uses it; an SQLite connection is only a
+    # file handle, so any number of threads may each have one
+    engine = sa.create_engine(config.url, **({"max_overflow": -1} if sqlite else {}))
     if engine.dialect.name == "sqlite":
         synchronous = config.sqlite_synchronous
 

@@ -384,16 +384,22 @@ class Store:
                     prompt=conversation.prompt, status=state.status)
         return Started(session_id=session_id, token=token, step=step)
 
-    def load(self, session_id: str) -> Step:
-        """Where a session stands now (its prompt and version)."""
-        loaded = self._load(session_id)
+    def load(self, session_id: str, *, fresh: bool = True) -> Step:
+        """Where a session stands now (its prompt and version).
+
+        With `fresh=False` the copy held in memory is taken as it is, without asking the
+        database whether another process has changed the session since (a write still
+        checks, and fails with `ConflictError` if it was made against an old version).
+        """
+        loaded = self._load(session_id, fresh)
         conversation = loaded.conversation
         return Step(session_id=session_id, version=loaded.version, events=(),
                     prompt=conversation.prompt, status=conversation.state.status)
 
-    def conversation(self, session_id: str) -> Conversation:
-        """The engine's view of a stored session (read it; change it only through the store)."""
-        return self._load(session_id).conversation
+    def conversation(self, session_id: str, *, fresh: bool = True) -> Conversation:
+        """The engine's view of a stored session (read it; change it only through the store).
+        `fresh` as for `load`."""
+        return self._load(session_id, fresh).conversation
 
     def resume(self, token: str, *, channel: str | None = None) -> Step:
         """Continue a session from its resume token, on any channel."""
@@ -612,11 +618,13 @@ class Store:
                     prompt=conversation.prompt, status=conversation.state.status,
                     replayed=True)
 
-    def _load(self, session_id: str) -> _Loaded:
+    def _load(self, session_id: str, fresh: bool = True) -> _Loaded:
         """The session as stored now: the copy held in memory if no other process (or
-        Store) has changed it since, else read again."""
+        Store) has changed it since (not asked when `fresh` is false), else read again."""
         with self._lock:
             loaded = self._sessions.get(session_id)
+        if loaded is not None and not fresh:
+            return loaded
         with self._transaction(write=False) as cursor:
             if loaded is not None:
                 row = self._sql.fetch_one(cursor, self._sql.read_version, id=session_id)

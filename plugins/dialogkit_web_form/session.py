@@ -18,7 +18,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-VERIFIED_CACHE = 4096
+VERIFIED_CACHE = 1024
 """Cookie headers read lately; a repeat is not parsed and checked again (its age is)."""
 
 

@@ -13,6 +13,7 @@ Routes (relative to wherever the app is mounted):
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
@@ -35,7 +36,7 @@ from dialogkit.script import Script
 from dialogkit.store import Store
 from dialogkit.store.store import DEFAULT_TOKEN_TTL, Step, TokenError, UnknownSession
 from dialogkit_web_form.forms import values_from_answer
-from dialogkit_web_form.messages import MESSAGES, preferred_language, translator
+from dialogkit_web_form.messages import field_label, preferred_language, translator
 from dialogkit_web_form.security import (
     CSRF_FIELD,
     GuessLimiter,
@@ -53,7 +54,6 @@ GRANTED = "sessions"
 MAX_GRANTED = 20
 """How many conversations one browser session may hold at once (the oldest is let go)."""
 NOTICES = {"back": "welcome_back", "moved": "moved_on"}
-KNOWN_FIELDS = frozenset(name for name in MESSAGES["en"] if name.startswith("field_"))
 
 
 class WebForm:
@@ -192,7 +192,7 @@ class WebForm:
             submission=secrets.token_urlsafe(12), first_field=_first_field(prompt),
             decline_label=_decline_label(prompt, translator(language)),
             action_url=str(request.url_for("submit", session_id=session_id)),
-            known_fields=KNOWN_FIELDS)
+            field_label=functools.partial(field_label, language))
 
     def _saved(self, request: Request, session_id: str, conversation: Conversation,
                token: str) -> Response:

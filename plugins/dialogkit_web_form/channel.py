@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
@@ -12,13 +13,12 @@ import jinja2
 from dialogkit.channels import Reply
 from dialogkit.engine import Prompt
 from dialogkit_web_form.forms import reply_from_form, values_from_answer
-from dialogkit_web_form.messages import MESSAGES, translator
+from dialogkit_web_form.messages import field_label, translator
 
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("dialogkit_web_form", "templates"),
     autoescape=True, undefined=jinja2.StrictUndefined,
 )
-KNOWN_FIELDS = frozenset(name for name in MESSAGES["en"] if name.startswith("field_"))
 
 
 class WebFormChannel:
@@ -36,7 +36,8 @@ class WebFormChannel:
         respondent escaped), filled in with the earlier answer if there is one."""
         return _TEMPLATES.get_template("fields.html").render(
             prompt=prompt, values=values_from_answer(prompt, self.language), error=None,
-            t=translator(self.language), known_fields=KNOWN_FIELDS)
+            t=translator(self.language),
+            field_label=functools.partial(field_label, self.language))
 
     def parse(self, prompt: Prompt, reply: str) -> Reply:
         """A urlencoded form body as a `Reply`."""

@@ -254,6 +254,13 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
+def field_label(language: str | None, field: str) -> str:
+    """The label of a referral field (name, email, role, phone) in `language`; another
+    field's own name, capitalized."""
+    key = f"field_{field}"
+    return translator(language)(key) if key in MESSAGES["en"] else field.capitalize()
+
+
 def preferred_language(accept_language: str | None) -> str:
     """The first language of an ``Accept-Language`` header the page's words exist in
     (English when none does)."""

@@ -400,3 +400,23 @@ def test_pages_outside_a_conversation_follow_the_browser_language(app):
     assert "n'est pas valide" in page.soup.get_text()
     browser.client.headers["accept-language"] = "nl, de;q=0.5"
     assert browser.open("/nowhere").heading() == "Seite nicht gefunden"
+
+
+def test_withdrawing_a_link_ends_access_from_browsers_that_opened_it(store):
+    app = create_app(store, secret_key="k", recheck_seconds=0)
+    browser, session_id = at_first_question(app, store)
+    fields = browser.form_fields()
+    store.revoke_tokens(session_id)
+    page = browser.open(f"/s/{session_id}")
+    assert page.status == 403
+    assert "withdrawn" in page.soup.get_text()
+    posted = browser.client.post(f"/s/{session_id}", data={**fields, "answer": "yes"})
+    assert posted.status_code == 403  # the grant is gone: no answer, no new link
+    assert "decided" not in answered(store, session_id)
+
+
+def test_access_lasts_while_the_link_stands(store):
+    app = create_app(store, secret_key="k", recheck_seconds=0)
+    browser, session_id = at_first_question(app, store)
+    browser.send(answer="yes").send(answer="web")
+    assert browser.heading() == "What was the easiest part?"  # checked at every page

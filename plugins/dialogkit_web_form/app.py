@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import secrets
+import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -34,7 +35,13 @@ from starlette.types import Receive, Scope, Send
 from dialogkit.engine import Conversation, Prompt
 from dialogkit.script import Script
 from dialogkit.store import Store
-from dialogkit.store.store import DEFAULT_TOKEN_TTL, Step, TokenError, UnknownSession
+from dialogkit.store.store import (
+    DEFAULT_TOKEN_TTL,
+    Step,
+    TokenError,
+    UnknownSession,
+    hash_token,
+)
 from dialogkit_web_form.forms import values_from_answer
 from dialogkit_web_form.messages import field_label, preferred_language, translator
 from dialogkit_web_form.security import (
@@ -50,9 +57,12 @@ from dialogkit_web_form.steps import StoreWorker
 
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "dialogkit"
-GRANTED = "sessions"
-MAX_GRANTED = 20
+GRANTED = "grants"
+"""The browser session's grants: [session id, hash of the link's token, when last checked]."""
+MAX_GRANTED = 10
 """How many conversations one browser session may hold at once (the oldest is let go)."""
+RECHECK_SECONDS = 60
+"""How often a grant is checked against its link: a withdrawn link ends access within this."""
 NOTICES = {"back": "welcome_back", "moved": "moved_on"}
 
 
@@ -62,8 +72,10 @@ class WebForm:
     def __init__(self, store: Store, *, open_scripts: Iterable[Script] = (),
                  guess_limit: str = "20/10 minutes",
                  token_ttl: timedelta | None = DEFAULT_TOKEN_TTL,
-                 store_threads: int | None = None) -> None:
+                 store_threads: int | None = None,
+                 recheck_seconds: float = RECHECK_SECONDS) -> None:
         self.store = store
+        self.recheck_seconds = recheck_seconds
         self.worker = StoreWorker(store, threads=store_threads, token_ttl=token_ttl)
         self.open_scripts = {script.id: script for script in open_scripts}
         self.guesses = GuessLimiter(guess_limit)
@@ -93,14 +105,14 @@ class WebForm:
             return self._message(request, language, t("link_invalid_title"),
                                  [t(f"link_{reason}"), t("link_invalid_help")],
                                  status_code=404)
-        self._grant(request, step.session_id)
+        self._grant(request, step.session_id, request.path_params["token"])
         target = request.url_for("page", session_id=step.session_id)
         notice = "back" if step.version > 1 and step.prompt is not None else None
         return RedirectResponse(f"{target}?notice={notice}" if notice else str(target), 303)
 
     async def page(self, request: Request) -> Response:
         session_id = request.path_params["session_id"]
-        denied = self._denied(request, session_id)
+        denied = await self._denied(request, session_id)
         if denied is not None:
             return denied
         step, conversation = await self._load(session_id)
@@ -118,7 +130,7 @@ class WebForm:
 
     async def submit(self, request: Request) -> Response:
         session_id = request.path_params["session_id"]
-        denied = self._denied(request, session_id)
+        denied = await self._denied(request, session_id)
         if denied is not None:
             return denied
         form = await request.form()
@@ -156,7 +168,7 @@ class WebForm:
         if not csrf_ok(request.session, _field(form, CSRF_FIELD)):
             return self._expired_form(request)
         started = await self.worker.start(script)
-        self._grant(request, started.session_id)
+        self._grant(request, started.session_id, started.token)
         page_url = request.url_for("page", session_id=started.session_id)
         return RedirectResponse(f"{page_url}?begin=1", 303)
 
@@ -261,21 +273,33 @@ class WebForm:
                              status_code=404)
 
     # -- access --------------------------------------------------------------------------
-    def _grant(self, request: Request, session_id: str) -> None:
-        granted = [s for s in request.session.get(GRANTED, []) if s != session_id]
-        request.session[GRANTED] = [*granted, session_id][-MAX_GRANTED:]
+    def _grant(self, request: Request, session_id: str, token: str) -> None:
+        granted = [g for g in request.session.get(GRANTED, []) if g[0] != session_id]
+        grant = [session_id, hash_token(token), int(time.time())]
+        request.session[GRANTED] = [*granted, grant][-MAX_GRANTED:]
 
-    def _denied(self, request: Request, session_id: str) -> Response | None:
+    async def _denied(self, request: Request, session_id: str) -> Response | None:
         """None when this browser may see the conversation; else the page saying why not
-        (a denied look counts as a guess)."""
-        if session_id in request.session.get(GRANTED, ()):
+        (a look without a grant counts as a guess; a grant whose link was withdrawn ends)."""
+        grants = request.session.get(GRANTED, [])
+        grant = next((g for g in grants if g[0] == session_id), None)
+        language = _language(request)
+        t = translator(language)
+        if grant is not None and time.time() - grant[2] <= self.recheck_seconds:
             return None
+        if grant is not None:
+            withdrawn = await self.worker.token_withdrawn(grant[1])
+            others = [g for g in grants if g[0] != session_id]
+            if not withdrawn:
+                request.session[GRANTED] = [*others, [*grant[:2], int(time.time())]]
+                return None
+            request.session[GRANTED] = others
+            return self._message(request, language, t("link_invalid_title"),
+                                 [t("link_revoked"), t("link_invalid_help")], status_code=403)
         client = _client(request)
         if self.guesses.blocked(client):
             return self._too_many(request, client)
         self.guesses.failed(client)
-        language = _language(request)
-        t = translator(language)
         return self._message(request, language, t("forbidden_title"), [t("forbidden_body")],
                              status_code=403)
 
@@ -342,7 +366,8 @@ def create_app(store: Store, *, secret_key: str | None = None,
                guess_limit: str = "20/10 minutes",
                token_ttl: timedelta | None = DEFAULT_TOKEN_TTL,
                session_max_age: int = 14 * 24 * 3600,
-               store_threads: int | None = None) -> Starlette:
+               store_threads: int | None = None,
+               recheck_seconds: float = RECHECK_SECONDS) -> Starlette:
     """The web form as an ASGI application over `store`.
 
     `secret_key` signs the browser-session cookie (a random key per process when None: open
@@ -352,12 +377,15 @@ def create_app(store: Store, *, secret_key: str | None = None,
     client (a `limits` expression such as ``"20/10 minutes"``). `store_threads`: how many
     threads of the app's own call the store (keep it within the store's connection pool); 0
     calls it on the event loop; None (the default) means 0 on SQLite, 4 otherwise (see
-    `dialogkit_web_form.steps`).
+    `dialogkit_web_form.steps`). A browser's access to a conversation is checked against the
+    link that granted it every `recheck_seconds`: withdrawing the link
+    (`store.revoke_tokens`) ends it within that time.
     Mount the app under any path prefix; every link it makes follows the mount.
     """
     redact_tokens_in_logs("uvicorn.access", "uvicorn.error")
     form = WebForm(store, open_scripts=open_scripts, guess_limit=guess_limit,
-                   token_ttl=token_ttl, store_threads=store_threads)
+                   token_ttl=token_ttl, store_threads=store_threads,
+                   recheck_seconds=recheck_seconds)
     routes = [
         # answers first: they are most of the requests, and routes are tried in order
         Route("/s/{session_id}", form.submit, name="submit", methods=["POST"]),

@@ -79,6 +79,10 @@ class StoreWorker:
         """The session of a resume token, continued on the web (raises `TokenError`)."""
         return await self._run(functools.partial(self.store.resume, token, channel="web"))
 
+    async def token_withdrawn(self, token_hash: str) -> bool:
+        """Whether the link a browser was granted a session by has been withdrawn."""
+        return await self._run(functools.partial(self.store.token_withdrawn, token_hash))
+
     async def start(self, script: Script) -> Started:
         """A new session of an open script, for an unnamed visitor."""
         return await self._run(functools.partial(

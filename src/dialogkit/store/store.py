@@ -432,6 +432,14 @@ class Store:
                 expires_at=None if ttl is None else now + ttl))
         return token
 
+    def token_withdrawn(self, token_hash: str) -> bool:
+        """Whether the resume token with this hash (`hash_token`) has been withdrawn (or is
+        not known at all); expiry is not withdrawal."""
+        with self.engine.connect() as connection:
+            row = connection.execute(sa.select(tables.resume_tokens.c.revoked_at).where(
+                tables.resume_tokens.c.token_hash == token_hash)).first()
+        return row is None or row.revoked_at is not None
+
     def revoke_tokens(self, session_id: str) -> int:
         """Withdraw every resume token of a session; returns how many were active."""
         with self.engine.begin() as connection:

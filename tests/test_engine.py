@@ -1168,3 +1168,18 @@ def test_a_referral_shows_as_the_name_with_the_rest_in_brackets() -> None:
     conversation = start(script)
     conversation.answer({"name": "Bo Chen", "role": "CTO", "email": "bo@example.com"})
     assert conversation.prompt.text == "We will ask Bo Chen (CTO, bo@example.com)."
+
+
+def test_a_changed_answer_is_probed_afresh_and_an_unchanged_one_keeps_its_probes() -> None:
+    conversation = start(probe_script(depth=1))
+    conversation.answer("Price")
+    conversation.answer("It was fair")
+    conversation.back()
+    conversation.back()
+    conversation.answer("Price")  # the same answer: what was said about it still holds
+    assert conversation.prompt.current == "It was fair"
+    conversation.back()
+    conversation.answer("Speed")  # a new answer: the old probe answer was about "Price"
+    assert conversation.prompt.kind == "probe"
+    assert conversation.prompt.current is None
+    assert "q" not in conversation.state.probes

@@ -417,6 +417,31 @@ def test_withdrawing_a_link_ends_access_from_browsers_that_opened_it(store):
 
 def test_access_lasts_while_the_link_stands(store):
     app = create_app(store, secret_key="k", recheck_seconds=0)
-    browser, session_id = at_first_question(app, store)
+    browser, _ = at_first_question(app, store)
     browser.send(answer="yes").send(answer="web")
     assert browser.heading() == "What was the easiest part?"  # checked at every page
+
+
+def test_words_in_the_other_box_choose_other(app, store):
+    browser, session_id = at_first_question(app, store)
+    browser.send(answer="yes")
+    browser.send(other="Through a friend")  # typed, not ticked
+    assert answered(store, session_id)["channel"] == "other"
+    browser.send(action="back")
+    browser.send(answer="phone", other="Through a friend")  # typed, but another option ticked
+    assert browser.status == 422
+    assert "box" in browser.soup.select_one(".error-summary").get_text()
+    assert answered(store, session_id)["channel"] == "other"
+
+
+def test_a_confirmation_asked_again_after_no_is_not_ticked_no(app, store):
+    browser, _ = at_first_question(app, store)
+    browser.send(answer="yes").send(answer="web").send(answer="Map").send(answer="Clear")
+    browser.send(answer="2").send(action="decline")
+    assert browser.heading().startswith("You said the easiest part was: Map")
+    browser.send(answer="no")  # back to the question it confirms
+    assert browser.heading() == "What was the easiest part?"
+    browser.send(answer="Signs").send(answer="Big letters")
+    browser.send(answer="2").send(action="decline")  # the later pages come again, as given
+    assert browser.heading().startswith("You said the easiest part was: Signs")
+    assert not browser.soup.select("input[checked]")

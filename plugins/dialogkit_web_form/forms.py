@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dialogkit.answers import DECIMAL_COMMA_LANGUAGES, AnswerError
+from dialogkit.answers import DECIMAL_COMMA_LANGUAGES, OTHER, AnswerError
 from dialogkit.channels import Reply
 from dialogkit.engine import Prompt
 
@@ -52,10 +52,19 @@ def answer_of(prompt: Prompt, form: FormData) -> tuple[Any, str | None]:
         given = {field: value for field, value in given.items() if value}
         return (given or None), None
     other = _first(form, "other").strip() or None
+    offers_other = any(option.is_other for option in prompt.options)
     if prompt.type == "multiple_choice":
         picked = [value for value in form.get("answer", ()) if value]
+        if other and offers_other and OTHER not in picked:
+            picked.append(OTHER)  # words typed in the "other" box choose it
         return picked, other
-    return _first(form, "answer"), other
+    picked_one = _first(form, "answer")
+    if other and offers_other and not picked_one:
+        picked_one = OTHER
+    elif other and offers_other and picked_one != OTHER:
+        raise AnswerError("You wrote something in the box for another answer but chose a "
+                          "different option. Please clear the box or choose the other answer.")
+    return picked_one, other
 
 
 def reply_from_form(prompt: Prompt, form: FormData) -> Reply:
@@ -101,6 +110,8 @@ def values_from_answer(prompt: Prompt, language: str = "en") -> dict[str, list[s
     if prompt.type == "referral" and isinstance(value, Mapping):
         return {f"referral-{field}": [str(v)] for field, v in value.items()}
     fields: dict[str, list[str]] = {}
+    if prompt.type == "confirm" and value is False:
+        return {}  # asked again after a correction: "no" again would only loop back
     if isinstance(value, bool):
         fields["answer"] = ["yes" if value else "no"]
     elif isinstance(value, list):

@@ -359,6 +359,8 @@ class Conversation:
             return self.decline("skipped")
         stored = self._check(node, key, value, other)
         self._envs.clear()  # answers change: what was computed from them is stale
+        if key in state.answers and state.answers[key] != stored:
+            state.probes.pop(key, None)  # they were about the answer this one replaces
         state.answers[key] = stored
         state.declined.pop(key, None)
         data = {"value": stored}

@@ -445,3 +445,105 @@ def test_a_confirmation_asked_again_after_no_is_not_ticked_no(app, store):
     browser.send(answer="2").send(action="decline")  # the later pages come again, as given
     assert browser.heading().startswith("You said the easiest part was: Signs")
     assert not browser.soup.select("input[checked]")
+
+
+def test_open_links_start_in_the_browser_language_when_the_script_has_it(store):
+    app = create_app(store, secret_key="k", open_scripts=[web_script(SCRIPT_DE)])
+    german = Browser(app)
+    german.client.headers["accept-language"] = "de-AT, en;q=0.5"
+    german.open("/start/kurz")
+    assert german.heading() == "Ihr Besuch"
+    german.send()
+    assert german.heading() == "Was sollen wir ändern?"
+    dutch = Browser(app)
+    dutch.client.headers["accept-language"] = "nl"
+    assert dutch.open("/start/kurz").send().heading() == "Was sollen wir ändern?"  # first: de
+
+
+def test_an_oversized_answer_gets_a_page_not_a_bare_error(app, store):
+    browser, session_id = at_first_question(app, store)
+    fields = browser.form_fields()
+    response = browser.client.post(f"/s/{session_id}",
+                                   data={**fields, "answer": "x" * (1024 * 1024 + 10)})
+    assert response.status_code == 400
+    page = BeautifulSoup(response.text, "html.parser")
+    assert page.h1.get_text() == "This answer could not be sent"
+    assert "decided" not in answered(store, session_id)
+
+
+class Balancer:
+    """Stands in front of several processes' apps; `to` picks where the next request goes."""
+
+    def __init__(self, *apps):
+        self.apps, self.to = apps, 0
+
+    async def __call__(self, scope, receive, send):
+        await self.apps[self.to](scope, receive, send)
+
+
+def test_two_processes_serving_one_respondent_read_each_form_against_its_own_page(tmp_path):
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    first, second = open_store(url), open_store(url)
+    started = start(first)
+    balancer = Balancer(create_app(first, secret_key="shared"),
+                        create_app(second, secret_key="shared"))
+    browser = Browser(balancer).open(f"/r/{started.token}").start()
+    browser.send()  # the greeting, on the first process
+
+    def send_via(process, **fields):
+        balancer.to = process  # the next request lands on another process
+        browser.send(**fields)
+
+    send_via(1, answer="yes")
+    send_via(0, other="A friend")  # the first process's copy is a page behind this form
+    send_via(1, answer="Signs")
+    send_via(0, answer="Big letters")
+    send_via(1, answer="3")
+    assert started.session_id in second._sessions  # both processes took part
+    assert browser.status == 200
+    state = open_store(url).conversation(started.session_id).state
+    assert state.answers == {"decided": True, "channel": "other", "easy": "Signs",
+                             "nights": 3}
+    assert state.other == {"channel": "A friend"}
+    assert state.probes == {"easy": ["Big letters"]}
+
+
+def test_a_post_repeated_on_another_process_is_recorded_once(tmp_path):
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    stores = [open_store(url), open_store(url)]
+    started = start(stores[0])
+    balancer = Balancer(*(create_app(s, secret_key="shared") for s in stores))
+    browser = Browser(balancer).open(f"/r/{started.token}").start()
+    browser.send()
+    fields = {**browser.form_fields(), "answer": "yes", "action": "next"}
+    path = f"/s/{started.session_id}"
+    for process in (0, 1):
+        balancer.to = process
+        response = browser.client.post(path, data=fields)
+        assert "How did you book?" in response.text
+        assert "already been answered" not in response.text
+    events = stores[0].events(started.session_id)
+    assert [e["kind"] for e in events].count("answered") == 1
+
+
+def test_another_cookie_of_the_same_name_does_not_lock_the_form_out(app, store):
+    started = start(store)
+    browser = Browser(app)
+    browser.client.cookies.set("dialogkit", "from-another-dialogkit.on-a-wider-path")
+    browser.open(f"/r/{started.token}").start()
+    assert browser.status == 200
+    assert browser.heading() == "Hello Ines!"
+
+
+def test_the_secret_key_comes_from_the_environment(store, monkeypatch):
+    monkeypatch.setenv("DIALOGKIT_SECRET_KEY", "from-the-environment")
+    started = start(store)
+    balancer = Balancer(create_app(store), create_app(store))
+    browser = Browser(balancer).open(f"/r/{started.token}").start()
+    balancer.to = 1  # another process with the same environment
+    assert browser.send().heading() == "Did you plan the visit yourself?"
+
+
+def test_a_limit_that_allows_no_try_is_refused(store):
+    with pytest.raises(ValueError, match="at least one"):
+        create_app(store, guess_limit="0/minute")

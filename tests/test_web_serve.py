@@ -96,3 +96,29 @@ def test_serve_says_when_the_port_is_taken(project: Path, served):
                                        "--no-test-links"])
     assert result.exit_code == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.output
+
+
+def test_serve_names_the_files_of_scripts_sharing_an_id(tmp_path: Path):
+    for name in ("a.yaml", "b.yaml"):
+        shutil.copy(EXAMPLE / "script.yaml", tmp_path / name)
+    result = CliRunner().invoke(main, ["serve", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "'customer-diplomacy' (a.yaml, b.yaml)" in result.output
+
+
+def test_serve_prints_a_link_per_language(tmp_path: Path):
+    (tmp_path / "script.yaml").write_text(
+        "dialogkit: 1\nid: two\nlanguages: [en, de]\ntitle: {en: Hi, de: Hallo}\n"
+        "purpose: {en: P, de: P}\nestimated_minutes: 1\n"
+        "nodes:\n  - id: q\n    type: text\n    text: {en: Why?, de: Warum?}\n",
+        encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dialogkit", "serve", str(tmp_path), "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = [process.stdout.readline() for _ in range(5)]
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)
+    assert any(line.startswith("  test (en): http://127.0.0.1:") for line in lines), lines
+    assert any(line.startswith("  test (de): http://127.0.0.1:") for line in lines), lines

@@ -14,6 +14,7 @@ Routes (relative to wherever the app is mounted):
 from __future__ import annotations
 
 import functools
+import os
 import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -43,7 +44,12 @@ from dialogkit.store.store import (
     hash_token,
 )
 from dialogkit_web_form.forms import values_from_answer
-from dialogkit_web_form.messages import field_label, preferred_language, translator
+from dialogkit_web_form.messages import (
+    field_label,
+    preferred_language,
+    ranked_languages,
+    translator,
+)
 from dialogkit_web_form.security import (
     CSRF_FIELD,
     GuessLimiter,
@@ -57,6 +63,7 @@ from dialogkit_web_form.steps import StoreWorker
 
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "dialogkit"
+SECRET_ENV = "DIALOGKIT_SECRET_KEY"
 GRANTED = "grants"
 """The browser session's grants: [session id, hash of the link's token, when last checked]."""
 MAX_GRANTED = 10
@@ -158,7 +165,7 @@ class WebForm:
 
     async def open_page(self, request: Request) -> Response:
         script = self._open_script(request)
-        language = script.default_language
+        language = _script_language(request, script)
         return self._welcome(request, script, language, {},
                              action_url=str(request.url_for("open", script_id=script.id)))
 
@@ -167,7 +174,7 @@ class WebForm:
         form = await request.form()
         if not csrf_ok(request.session, _field(form, CSRF_FIELD)):
             return self._expired_form(request)
-        started = await self.worker.start(script)
+        started = await self.worker.start(script, _script_language(request, script))
         self._grant(request, started.session_id, started.token)
         page_url = request.url_for("page", session_id=started.session_id)
         return RedirectResponse(f"{page_url}?begin=1", 303)
@@ -266,6 +273,13 @@ class WebForm:
                              [t("expired_form_body")], status_code=403,
                              links=[(page_url, t("continue_now"))] if page_url else [])
 
+    async def bad_form(self, request: Request, _exc: Exception) -> Response:
+        """A form that could not be read (too large, malformed)."""
+        language = _language(request)
+        t = translator(language)
+        return self._message(request, language, t("bad_form_title"), [t("bad_form_body")],
+                             status_code=400)
+
     async def not_found(self, request: Request, _exc: Exception) -> Response:
         language = _language(request)
         t = translator(language)
@@ -308,6 +322,14 @@ class WebForm:
         if script is None:
             raise HTTPException(404)
         return script
+
+
+def _script_language(request: Request, script: Script) -> str:
+    """The language of the script the browser prefers most (else the script's first)."""
+    languages = script.document.languages
+    ranked = ranked_languages(request.headers.get("accept-language"))
+    return next((language for language in ranked if language in languages),
+                script.default_language)
 
 
 def _page_path(request: Request, session_id: str) -> str:
@@ -370,8 +392,9 @@ def create_app(store: Store, *, secret_key: str | None = None,
                recheck_seconds: float = RECHECK_SECONDS) -> Starlette:
     """The web form as an ASGI application over `store`.
 
-    `secret_key` signs the browser-session cookie (a random key per process when None: open
-    browser sessions then end with the process, respondents' links keep working).
+    `secret_key` signs the browser-session cookie (None: `DIALOGKIT_SECRET_KEY`, else a
+    random key per process: open browser sessions then end with the process, respondents'
+    links keep working).
     `open_scripts` may be started by anyone at ``/start/{script_id}``. `https_only` marks the
     cookie Secure (set it when served over HTTPS). `guess_limit` caps failed link lookups per
     client (a `limits` expression such as ``"20/10 minutes"``). `store_threads`: how many
@@ -398,10 +421,11 @@ def create_app(store: Store, *, secret_key: str | None = None,
     ]
     middleware = [
         Middleware(SecurityHeaders),
-        Middleware(SignedCookieSession, secret_key=secret_key or secrets.token_urlsafe(32),
+        Middleware(SignedCookieSession,
+                   secret_key=secret_key or os.environ.get(SECRET_ENV) or secrets.token_urlsafe(32),
                    cookie=SESSION_COOKIE, max_age=session_max_age, https_only=https_only),
     ]
     app = WebFormApp(routes=routes, middleware=middleware,
-                     exception_handlers={404: form.not_found})
+                     exception_handlers={400: form.bad_form, 404: form.not_found})
     app.state.web_form = form
     return app

@@ -55,6 +55,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "expired_form_title": "This form has expired",
         "expired_form_body": "For your safety the page could not be sent. Your answers so far "
                              "are saved; please open the page again and resend your answer.",
+        "bad_form_title": "This answer could not be sent",
+        "bad_form_body": "It was too long or not readable. Please go back, shorten it "
+                         "and send it again.",
         "not_found_title": "Page not found",
         "not_found_body": "Please check the address, or open the link you were sent.",
         "open_title": "Start",
@@ -117,6 +120,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "expired_form_body": "Zu Ihrer Sicherheit wurde die Seite nicht gesendet. Ihre "
                              "bisherigen Antworten sind gespeichert; bitte öffnen Sie die "
                              "Seite erneut.",
+        "bad_form_title": "Diese Antwort konnte nicht gesendet werden",
+        "bad_form_body": "Sie war zu lang oder nicht lesbar. Bitte gehen Sie zurück, "
+                         "kürzen Sie sie und senden Sie sie erneut.",
         "not_found_title": "Seite nicht gefunden",
         "not_found_body": "Bitte prüfen Sie die Adresse oder öffnen Sie den erhaltenen Link.",
         "open_title": "Beginnen",
@@ -176,6 +182,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "expired_form_title": "Ce formulaire a expiré",
         "expired_form_body": "Par sécurité, la page n'a pas été envoyée. Vos réponses sont "
                              "enregistrées ; rouvrez la page et renvoyez votre réponse.",
+        "bad_form_title": "Cette réponse n'a pas pu être envoyée",
+        "bad_form_body": "Elle était trop longue ou illisible. Revenez en arrière, "
+                         "raccourcissez-la et renvoyez-la.",
         "not_found_title": "Page introuvable",
         "not_found_body": "Vérifiez l'adresse ou ouvrez le lien reçu.",
         "open_title": "Commencer",
@@ -236,6 +245,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "expired_form_title": "Este formulario ha caducado",
         "expired_form_body": "Por seguridad, la página no se envió. Tus respuestas están "
                              "guardadas; vuelve a abrir la página y envía tu respuesta.",
+        "bad_form_title": "No se pudo enviar esta respuesta",
+        "bad_form_body": "Era demasiado larga o no se podía leer. Vuelve atrás, acórtala "
+                         "y envíala de nuevo.",
         "not_found_title": "Página no encontrada",
         "not_found_body": "Comprueba la dirección o abre el enlace que recibiste.",
         "open_title": "Empezar",
@@ -261,9 +273,9 @@ def field_label(language: str | None, field: str) -> str:
     return translator(language)(key) if key in MESSAGES["en"] else field.capitalize()
 
 
-def preferred_language(accept_language: str | None) -> str:
-    """The first language of an ``Accept-Language`` header the page's words exist in
-    (English when none does)."""
+def ranked_languages(accept_language: str | None) -> list[str]:
+    """The languages of an ``Accept-Language`` header, most preferred first, as bare codes
+    ("de-CH" gives "de")."""
     ranked = []
     for position, part in enumerate((accept_language or "").split(",")):
         tag, _, weight = part.strip().partition(";q=")
@@ -271,11 +283,16 @@ def preferred_language(accept_language: str | None) -> str:
             quality = float(weight) if weight else 1.0
         except ValueError:
             continue
-        ranked.append((-quality, position, tag.split("-")[0].strip().lower()))
-    for _, _, language in sorted(ranked):
-        if language in MESSAGES:
-            return language
-    return "en"
+        if tag.strip() and quality > 0:
+            ranked.append((-quality, position, tag.split("-")[0].strip().lower()))
+    return list(dict.fromkeys(language for _, _, language in sorted(ranked)))
+
+
+def preferred_language(accept_language: str | None) -> str:
+    """The first language of an ``Accept-Language`` header the page's words exist in
+    (English when none does)."""
+    return next((language for language in ranked_languages(accept_language)
+                 if language in MESSAGES), "en")
 
 
 def translator(language: str | None) -> Callable[..., str]:

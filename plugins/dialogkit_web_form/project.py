@@ -81,11 +81,14 @@ def load_project(folder: str | Path, question_types: Mapping[str, Any] | None = 
     settings = _web_settings(folder)
     scripts = tuple(load_script(path, question_types=question_types)
                     for path in script_paths(folder, settings))
-    ids = [script.id for script in scripts]
-    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    files: dict[str, list[str]] = {}
+    for script in scripts:
+        files.setdefault(script.id, []).append(Path(script.file).name)
+    duplicated = [f"'{script_id}' ({', '.join(names)})"
+                  for script_id, names in files.items() if len(names) > 1]
     if duplicated:
-        raise ProjectError(f"{folder}: more than one script has the id "
-                           f"{', '.join(duplicated)}")
+        raise ProjectError(f"{folder}: scripts share an id, which must be unique: "
+                           f"{'; '.join(duplicated)}")
     attributes = settings.get("test_respondent", DEFAULT_ATTRIBUTES)
     if not isinstance(attributes, dict):
         raise ProjectError(f"{folder / CONFIG_FILE}: [web.test_respondent] must be a table")

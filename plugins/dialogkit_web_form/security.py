@@ -78,6 +78,8 @@ class GuessLimiter:
 
     def __init__(self, limit: str = "20/10 minutes") -> None:
         self.item: RateLimitItem = parse(limit)
+        if self.item.amount < 1:
+            raise ValueError(f"a limit of guessed links must allow at least one try: {limit!r}")
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
 
     def blocked(self, client: str) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 from collections.abc import Callable
 
@@ -20,8 +19,6 @@ from dialogkit.store.config import StoreConfigError
 from dialogkit.store.store import StoreError
 from dialogkit_web_form.app import create_app
 from dialogkit_web_form.project import ProjectError, load_project, test_respondents
-
-SECRET_ENV = "DIALOGKIT_SECRET_KEY"
 
 
 def plugin_probes(manager: pluggy.PluginManager) -> Callable[[Conversation, Event], list[str]]:
@@ -82,7 +79,7 @@ def serve(ctx: click.Context, project_dir: str, host: str, port: int, url: str |
     port = sock.getsockname()[1]
     shown_host = f"[{host}]" if ":" in host else host
     base = f"http://{shown_host}:{port}"
-    app = create_app(store, secret_key=os.environ.get(SECRET_ENV),
+    app = create_app(store,
                      open_scripts=project.scripts if open_links else ())
     click.echo(f"dialogkit web form: {base}/  (store: "
                f"{store.engine.url.render_as_string(hide_password=True)})")
@@ -92,11 +89,14 @@ def serve(ctx: click.Context, project_dir: str, host: str, port: int, url: str |
         if open_links:
             click.echo(f"  open link: {base}/start/{script.id}")
         if test_links:
+            languages = script.document.languages
             for respondent in test_respondents(script, project.test_attributes):
-                started = store.start_session(script, respondent, program=script.id,
-                                              channel="web")
                 who = ", ".join(filter(None, [*respondent.segments, respondent.role])) or "test"
-                click.echo(f"  {who}: {base}/r/{started.token}")
+                for language in languages:  # a link per language the script is written in
+                    started = store.start_session(script, respondent, program=script.id,
+                                                  channel="web", language=language)
+                    shown = f"{who} ({language})" if len(languages) > 1 else who
+                    click.echo(f"  {shown}: {base}/r/{started.token}")
     click.echo("\nPress Ctrl+C to stop.")
     config = uvicorn.Config(app, log_level="info", access_log=True)
     try:

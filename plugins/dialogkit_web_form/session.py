@@ -15,7 +15,6 @@ from typing import Any
 
 import itsdangerous
 from starlette.datastructures import MutableHeaders
-from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 VERIFIED_CACHE = 1024
@@ -38,15 +37,26 @@ class SignedCookieSession:
     def _verify(self, header: bytes) -> tuple[dict[str, Any], float] | None:
         """The session in a ``Cookie`` header and when it was signed; None if there is none,
         or it is forged or unreadable."""
-        raw = cookie_parser(header.decode("latin-1")).get(self.cookie)
-        if not raw:
-            return None
-        try:
-            payload, signed_at = self.signer.unsign(raw, return_timestamp=True)
-            data = json.loads(base64.b64decode(payload))
-        except (itsdangerous.BadSignature, ValueError):
-            return None
-        return (data, signed_at.timestamp()) if isinstance(data, dict) else None
+        # a browser may hold several cookies of this name (another dialogkit on a path above
+        # this one, or on another port of the host): the first whose signature holds is ours
+        for raw in self._candidates(header.decode("latin-1")):
+            try:
+                payload, signed_at = self.signer.unsign(raw, return_timestamp=True)
+                data = json.loads(base64.b64decode(payload))
+            except (itsdangerous.BadSignature, ValueError):
+                continue
+            if isinstance(data, dict):
+                return data, signed_at.timestamp()
+        return None
+
+    def _candidates(self, header: str) -> list[str]:
+        """Every value the ``Cookie`` header gives for this cookie, in order."""
+        values = []
+        for pair in header.split(";"):
+            name, _, value = pair.partition("=")
+            if name.strip() == self.cookie and value.strip():
+                values.append(value.strip())
+        return values
 
     def _read(self, scope: Scope) -> dict[str, Any]:
         for name, value in scope["headers"]:

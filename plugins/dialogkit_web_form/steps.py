@@ -83,11 +83,11 @@ class StoreWorker:
         """Whether the link a browser was granted a session by has been withdrawn."""
         return await self._run(functools.partial(self.store.token_withdrawn, token_hash))
 
-    async def start(self, script: Script) -> Started:
+    async def start(self, script: Script, language: str | None = None) -> Started:
         """A new session of an open script, for an unnamed visitor."""
         return await self._run(functools.partial(
             self.store.start_session, script, None, program=script.id, channel="web",
-            token_ttl=self.token_ttl))
+            language=language, token_ttl=self.token_ttl))
 
     async def submit(self, session_id: str, fields: Mapping[str, list[str]],
                      version: int | None, submission: str | None) -> Submitted:
@@ -97,9 +97,18 @@ class StoreWorker:
 
     def _submit(self, session_id: str, fields: Mapping[str, list[str]], version: int | None,
                 submission: str | None) -> Submitted:
-        # the copy in memory is enough to read the form: the write checks the version
+        # The form is read against the step it was made from. The copy held in memory is
+        # that step when their versions agree (the write then checks that nothing changed
+        # meanwhile); otherwise another process may have moved the session on: read it again.
         store = self.store
         step = store.load(session_id, fresh=False)
+        if version is None or step.version != version:
+            step = store.load(session_id)
+            if version is not None and step.version != version:
+                # a page from an earlier step: a repeat of a post already recorded, or stale
+                if submission and store.recorded(session_id, version, submission):
+                    return Submitted("next")
+                return Submitted("moved")
         conversation = store.conversation(session_id, fresh=False)
         prompt = step.prompt
         if prompt is None:

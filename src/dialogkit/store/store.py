@@ -614,6 +614,13 @@ class Store:
                                     self.question_types, self.follow_up)
         return _Loaded(conversation, version)
 
+    def recorded(self, session_id: str, version: int, submission: str) -> Step | None:
+        """If `submission`, made against `version`, has been recorded: the session as it
+        stands now (`replayed=True`); else None (a page from an earlier step, never sent)."""
+        loaded = self._load(session_id)
+        with self._transaction(write=False) as cursor:
+            return self._replayed(cursor, session_id, version, submission, loaded)
+
     def _replayed(self, cursor: Any, session_id: str, expected_version: int, what: str,
                   loaded: _Loaded) -> Step | None:
         sql = self._sql

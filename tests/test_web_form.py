@@ -15,12 +15,12 @@ from hypothesis import strategies as st
 
 from dialogkit import hookimpl
 from dialogkit.engine import Respondent
+from dialogkit.followups import probes_from_plugins
 from dialogkit.plugin_types import Probe
 from dialogkit.plugins import load_plugins
 from dialogkit.store import Store, open_store
 from dialogkit_web_form import create_app
 from dialogkit_web_form.security import RedactTokens
-from dialogkit_web_form.serve import plugin_probes
 from web_client import Browser, web_script
 
 HOSTILE = '<script>alert("x")</script>'
@@ -368,7 +368,8 @@ class AskAboutParking:
 
 def test_probes_proposed_by_plugins_are_asked_on_the_web(tmp_path):
     system = load_plugins(entry_points=False, extra=[("parking", AskAboutParking())])
-    store = open_store(f"sqlite:///{tmp_path / 'p.db'}", follow_up=plugin_probes(system.manager))
+    store = open_store(f"sqlite:///{tmp_path / 'p.db'}",
+                       follow_up=probes_from_plugins(system.manager))
     browser, session_id = at_first_question(create_app(store, secret_key="k"), store)
     browser.send(answer="yes").send(answer="web").send(answer="Parking")
     browser.send(answer="Near the door")  # the script's own probe

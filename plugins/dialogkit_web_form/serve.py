@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
 
 import click
-import pluggy
 import uvicorn
 
 from dialogkit.cli import current_plugin_system
 from dialogkit.diagnostics import ScriptError
-from dialogkit.engine import Conversation
-from dialogkit.events import Event
-from dialogkit.followups import FollowUpDispatcher
+from dialogkit.followups import probes_from_plugins
 from dialogkit.store import open_store
 from dialogkit.store.config import StoreConfigError
 from dialogkit.store.store import StoreError
 from dialogkit_web_form.app import create_app
 from dialogkit_web_form.project import ProjectError, load_project, test_respondents
-
-
-def plugin_probes(manager: pluggy.PluginManager) -> Callable[[Conversation, Event], list[str]]:
-    """The store's follow-up callback: the probes `dialogkit_after_answer` hooks propose."""
-    def follow_up(conversation: Conversation, event: Event) -> list[str]:
-        return FollowUpDispatcher(manager, conversation.script).follow_up(conversation, event)
-
-    return follow_up
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -72,7 +60,7 @@ def serve(ctx: click.Context, project_dir: str, host: str, port: int, url: str |
         raise click.ClickException(str(error)) from None
     try:
         store = open_store(url, project_dir, question_types=question_types,
-                           follow_up=plugin_probes(system.manager))
+                           follow_up=probes_from_plugins(system.manager))
     except (StoreConfigError, StoreError) as error:
         raise click.ClickException(str(error)) from None
     sock = _bind(host, port)

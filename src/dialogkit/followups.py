@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
@@ -60,6 +60,17 @@ class FollowUpDispatcher:
         found = [_describe(followup, event) for result in results for followup in result or ()]
         self.followups.extend(found)
         return found
+
+
+def probes_from_plugins(manager: pluggy.PluginManager
+                        ) -> Callable[[Conversation, Event], list[str]]:
+    """A store's or conversation's `follow_up` callback: after each answer, the probes the
+    `dialogkit_after_answer` hooks of `manager`'s plugins propose (alerts and tags they return
+    are not kept by it; use `FollowUpDispatcher` for those)."""
+    def follow_up(conversation: Conversation, event: Event) -> list[str]:
+        return FollowUpDispatcher(manager, conversation.script).follow_up(conversation, event)
+
+    return follow_up
 
 
 def _describe(followup: Alert | Probe | Tag, event: Event) -> dict[str, Any]:

@@ -548,3 +548,9 @@ def test_the_secret_key_comes_from_the_environment(store, monkeypatch):
 def test_a_limit_that_allows_no_try_is_refused(store):
     with pytest.raises(ValueError, match="at least one"):
         create_app(store, guess_limit="0/minute")
+
+
+def test_only_the_allowed_hosts_are_answered(store):
+    app = create_app(store, secret_key="k", allowed_hosts=["survey.example.com"])
+    assert Browser(app).client.get("/", headers={"host": "evil.example"}).status_code == 400
+    assert Browser(app).client.get("/", headers={"host": "survey.example.com"}).status_code == 200

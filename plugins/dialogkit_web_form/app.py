@@ -17,7 +17,7 @@ import functools
 import os
 import secrets
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from starlette.applications import Starlette
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -93,7 +94,7 @@ class WebForm:
         language = _language(request)
         t = translator(language)
         links = [(str(request.url_for("open", script_id=script_id)),
-                  script.title.render({}, script.default_language))
+                  script.title.render({}, _script_language(request, script)))
                  for script_id, script in self.open_scripts.items()]
         return self._render(request, "message.html", language, None, heading="dialogkit",
                             paragraphs=[] if links else [t("forbidden_body")], links=links)
@@ -389,7 +390,8 @@ def create_app(store: Store, *, secret_key: str | None = None,
                token_ttl: timedelta | None = DEFAULT_TOKEN_TTL,
                session_max_age: int = 14 * 24 * 3600,
                store_threads: int | None = None,
-               recheck_seconds: float = RECHECK_SECONDS) -> Starlette:
+               recheck_seconds: float = RECHECK_SECONDS,
+               allowed_hosts: Sequence[str] | None = None) -> Starlette:
     """The web form as an ASGI application over `store`.
 
     `secret_key` signs the browser-session cookie (None: `DIALOGKIT_SECRET_KEY`, else a
@@ -402,7 +404,9 @@ def create_app(store: Store, *, secret_key: str | None = None,
     calls it on the event loop; None (the default) means 0 on SQLite, 4 otherwise (see
     `dialogkit_web_form.steps`). A browser's access to a conversation is checked against the
     link that granted it every `recheck_seconds`: withdrawing the link
-    (`store.revoke_tokens`) ends it within that time.
+    (`store.revoke_tokens`) ends it within that time. `allowed_hosts` (e.g.
+    ``["survey.example.com"]``): the only ``Host`` headers answered, since links on the pages
+    are built from it (None: any).
     Mount the app under any path prefix; every link it makes follows the mount.
     """
     redact_tokens_in_logs("uvicorn.access", "uvicorn.error")
@@ -420,6 +424,8 @@ def create_app(store: Store, *, secret_key: str | None = None,
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [
+        *([Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))]
+          if allowed_hosts is not None else []),
         Middleware(SecurityHeaders),
         Middleware(SignedCookieSession,
                    secret_key=secret_key or os.environ.get(SECRET_ENV) or secrets.token_urlsafe(32),

@@ -359,7 +359,8 @@ def test_yes_no_refuses_anything_else(value: Any) -> None:
 # -- numbers ---------------------------------------------------------------------------------
 
 def test_number_messages_describe_the_range() -> None:
-    assert refused(one_question(type="number"), "x") == "Please enter a number."
+    assert refused(one_question(type="number"), "x") == "Please enter a number, like 12 or 2.5."
+    assert refused(one_question(type="number"), 3 + 0j) == "Please enter a number, like 12 or 2.5."
     assert refused(one_question(type="number", min=1), 0) == "Please enter a number of at least 1."
     assert refused(one_question(type="number", max=2.5), 3) == (
         "Please enter a number of at most 2.5."
@@ -372,7 +373,7 @@ def test_number_messages_describe_the_range() -> None:
 @pytest.mark.parametrize("value", ["inf", "-Infinity", "nan", math.inf, math.nan, "1e999",
                                    True, [1], {"n": 1}])
 def test_number_refuses_what_is_not_a_finite_number(value: Any) -> None:
-    assert refused(one_question(type="number"), value) == "Please enter a number."
+    assert refused(one_question(type="number"), value) == "Please enter a number, like 12 or 2.5."
 
 
 def test_number_accepts_text_with_thousands_separators() -> None:

@@ -103,6 +103,10 @@ def test_screening_out_asks_for_a_referral_and_says_so_at_the_end(app, store):
     browser.send(**{"referral-name": "Sam", "referral-email": "not-an-email"})
     assert browser.status == 422
     assert browser.soup.find("input", id="referral-name")["value"] == "Sam"
+    link = browser.soup.select_one(".error-summary a")["href"]
+    assert link == "#referral-email"  # the part of the answer the message is about
+    assert browser.soup.find(id="referral-email")["aria-invalid"] == "true"
+    assert not browser.soup.find(id="referral-name").has_attr("aria-invalid")
     browser.send(**{"referral-name": "Sam", "referral-email": "sam@example.com"})
     assert "ask the person you named" in browser.soup.get_text()
     assert store.conversation(session_id).state.status == "referred"
@@ -554,3 +558,26 @@ def test_only_the_allowed_hosts_are_answered(store):
     app = create_app(store, secret_key="k", allowed_hosts=["survey.example.com"])
     assert Browser(app).client.get("/", headers={"host": "evil.example"}).status_code == 400
     assert Browser(app).client.get("/", headers={"host": "survey.example.com"}).status_code == 200
+
+
+def test_a_rejected_answer_is_explained_in_the_session_language(store):
+    app = create_app(store, secret_key="k")
+    started = store.start_session(web_script(SCRIPT_DE_NUMBER), language="de")
+    browser = Browser(app).open(f"/r/{started.token}").start()
+    browser.send(answer="viele")
+    assert browser.status == 422
+    assert "Bitte geben Sie eine Zahl ein" in browser.soup.find(id="error").get_text()
+
+
+SCRIPT_DE_NUMBER = """\
+dialogkit: 1
+id: zahl
+languages: [de]
+title: Kurz
+purpose: Wir wollen es besser machen.
+estimated_minutes: 1
+nodes:
+  - id: n
+    type: number
+    text: Wie viele Nächte?
+"""

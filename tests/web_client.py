@@ -117,6 +117,6 @@ class Browser:
 
     def start(self) -> Browser:
         """Press Start on a welcome page."""
-        link = self.soup.find("a", string="Start")
+        link = self.soup.select_one("a.button.primary")  # "Start", in the page's language
         assert link is not None, f"no Start link on {self.path}"
         return self.open(link["href"])

@@ -158,7 +158,8 @@ class WebForm:
         if submitted.outcome == "rejected":
             assert submitted.step is not None and submitted.conversation is not None
             return self._question(request, session_id, submitted.step, submitted.conversation,
-                                  fields, error=submitted.error, status_code=422)
+                                  fields, error=submitted.error, error_field=submitted.field,
+                                  status_code=422)
         if submitted.outcome == "saved":
             assert submitted.conversation is not None and submitted.token is not None
             return self._saved(request, session_id, submitted.conversation, submitted.token)
@@ -199,8 +200,8 @@ class WebForm:
 
     def _question(self, request: Request, session_id: str, step: Step,
                   conversation: Conversation, values: Mapping[str, list[str]], *,
-                  error: str | None = None, notice: str | None = None,
-                  status_code: int = 200) -> Response:
+                  error: str | None = None, error_field: str | None = None,
+                  notice: str | None = None, status_code: int = 200) -> Response:
         prompt = step.prompt
         assert prompt is not None
         language = conversation.state.language
@@ -209,7 +210,8 @@ class WebForm:
             prompt=prompt, values=values, error=error, notice=notice,
             heading=prompt.text, percent=round(prompt.progress * 100),
             csrf=csrf_token(request.session), version=step.version,
-            submission=secrets.token_urlsafe(12), first_field=_first_field(prompt),
+            submission=secrets.token_urlsafe(12), error_field=error_field,
+            first_field=_first_field(prompt, error_field),
             decline_label=_decline_label(prompt, translator(language)),
             action_url=str(request.url_for("submit", session_id=session_id)),
             field_label=functools.partial(field_label, language))
@@ -357,8 +359,11 @@ def _version(text: str) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def _first_field(prompt: Prompt) -> str:
-    """The id of the control an error message links to."""
+def _first_field(prompt: Prompt, field: str | None = None) -> str:
+    """The id of the control an error message links to (`field`: the part of a referral the
+    error is about)."""
+    if prompt.type == "referral" and field in prompt.fields:
+        return f"referral-{field}"
     if prompt.kind == "question" and prompt.type in (
             "single_choice", "multiple_choice", "yes_no", "confirm", "rating", "nps"):
         return "answer-1"

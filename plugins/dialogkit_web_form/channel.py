@@ -36,6 +36,7 @@ class WebFormChannel:
         respondent escaped), filled in with the earlier answer if there is one."""
         return _TEMPLATES.get_template("fields.html").render(
             prompt=prompt, values=values_from_answer(prompt, self.language), error=None,
+            error_field=None,
             t=translator(self.language),
             field_label=functools.partial(field_label, self.language))
 

@@ -20,7 +20,7 @@ from typing import Literal, TypeVar
 
 from attrs import frozen
 
-from dialogkit.answers import AnswerError
+from dialogkit.answers import AnswerError, localized_message
 from dialogkit.engine import Conversation, NavigationError
 from dialogkit.script import Script
 from dialogkit.store import Store
@@ -37,7 +37,8 @@ class Submitted:
     """What became of a posted page.
 
     ``next``: recorded (or nothing to record), show the page as it now stands; ``moved``: the
-    page was answered elsewhere first; ``rejected``: `error` says what is expected, `step` and
+    page was answered elsewhere first; ``rejected``: `error` says what is expected (in the
+    session's language; `field` names the part of the answer it is about, if one), `step` and
     `conversation` are the page as it was; ``saved``: what was typed is recorded and `token`
     is a new resume token.
     """
@@ -46,6 +47,7 @@ class Submitted:
     step: Step | None = None
     conversation: Conversation | None = None
     error: str | None = None
+    field: str | None = None
     token: str | None = None
 
 
@@ -126,8 +128,9 @@ class StoreWorker:
         except ConflictError:
             return Submitted("moved")
         except (AnswerError, NavigationError) as error:
-            message = error.message if isinstance(error, NavigationError) else str(error)
-            return Submitted("rejected", step=step, conversation=conversation, error=message)
+            return Submitted("rejected", step=step, conversation=conversation,
+                             error=localized_message(error, conversation.state.language),
+                             field=getattr(error, "field", None))
         return Submitted("next")
 
     def close(self) -> None:

@@ -129,7 +129,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "Escribe un número entero, por ejemplo {whole}.",
     },
     # -- numbers: a number, but not one the question takes -----------------------------------
-    "number": {
+    "number_expected": {
         "en": "Please enter a number.",
         "de": "Bitte geben Sie eine Zahl ein.",
         "fr": "Veuillez saisir un nombre.",
@@ -153,7 +153,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Veuillez saisir un nombre inférieur ou égal à {high}.",
         "es": "Escribe un número igual o menor que {high}, por favor.",
     },
-    "whole_number": {
+    "whole_number_expected": {
         "en": "Please enter a whole number.",
         "de": "Bitte geben Sie eine ganze Zahl ein.",
         "fr": "Veuillez saisir un nombre entier.",

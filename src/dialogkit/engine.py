@@ -26,6 +26,7 @@ from dialogkit.answers import (
     AnswerError,
     check_number,
     is_empty,
+    required_error,
 )
 from dialogkit.converter import converter
 from dialogkit.events import Event, EventKind
@@ -52,14 +53,6 @@ FollowUp = Callable[["Conversation", Event], Sequence[str]]
 
 ROOT = ""
 DECLINE_REASONS = ("prefer_not_to_say", "dont_know", "refused", "skipped")
-REQUIRED_MESSAGES = {
-    "text": "Please write an answer.",
-    "single_choice": "Please choose an option.",
-    "multiple_choice": "Please choose at least one option.",
-    "yes_no": "Please answer yes or no.",
-    "confirm": "Please answer yes or no.",
-    "referral": "Please give the name of the person we should ask.",
-}
 
 
 class NavigationError(Exception):
@@ -355,7 +348,7 @@ class Conversation:
             return self._answer_probe(node, key, value)
         if value is None or value == "" or is_empty(value):
             if node.node.required:
-                raise AnswerError(REQUIRED_MESSAGES.get(node_type, "Please answer this question."))
+                raise required_error(node_type)
             return self.decline("skipped")
         stored = self._check(node, key, value, other)
         self._envs.clear()  # answers change: what was computed from them is stale
@@ -691,7 +684,7 @@ class Conversation:
         level = state.probe_level
         text = value.strip() if isinstance(value, str) else ""
         if value is not None and not isinstance(value, str):
-            raise AnswerError("Please write your answer as text.")
+            raise AnswerError("text_expected")
         if not text:
             return self.decline("skipped")
         given = state.probes.get(key, [])  # later levels are kept until probing ends

@@ -44,7 +44,7 @@ from dialogkit.store.store import (
     UnknownSession,
     hash_token,
 )
-from dialogkit_web_form.forms import values_from_answer
+from dialogkit_web_form.forms import OPTION_TYPES, values_from_answer
 from dialogkit_web_form.messages import (
     field_label,
     preferred_language,
@@ -82,7 +82,6 @@ class WebForm:
                  token_ttl: timedelta | None = DEFAULT_TOKEN_TTL,
                  store_threads: int | None = None,
                  recheck_seconds: float = RECHECK_SECONDS) -> None:
-        self.store = store
         self.recheck_seconds = recheck_seconds
         self.worker = StoreWorker(store, threads=store_threads, token_ttl=token_ttl)
         self.open_scripts = {script.id: script for script in open_scripts}
@@ -261,33 +260,32 @@ class WebForm:
         response.headers.update(headers or {})
         return response
 
-    def _too_many(self, request: Request, client: str) -> Response:
+    def _notice(self, request: Request, name: str, status_code: int, *,
+                headers: Mapping[str, str] | None = None,
+                links: list[tuple[str, str]] | None = None) -> Response:
+        """A page outside a conversation: the words `name`_title and `name`_body, in the
+        browser's language."""
         language = _language(request)
         t = translator(language)
-        return self._message(request, language, t("too_many_title"), [t("too_many_body")],
-                             status_code=429,
-                             headers={"Retry-After": str(self.guesses.retry_after(client))})
+        return self._message(request, language, t(f"{name}_title"), [t(f"{name}_body")],
+                             status_code=status_code, headers=headers, links=links)
+
+    def _too_many(self, request: Request, client: str) -> Response:
+        return self._notice(request, "too_many", 429,
+                            headers={"Retry-After": str(self.guesses.retry_after(client))})
 
     def _expired_form(self, request: Request, page_url: str | None = None) -> Response:
         """A form without this browser's CSRF token; `page_url` leads back to the page."""
-        language = _language(request)
-        t = translator(language)
-        return self._message(request, language, t("expired_form_title"),
-                             [t("expired_form_body")], status_code=403,
-                             links=[(page_url, t("continue_now"))] if page_url else [])
+        links = ([(page_url, translator(_language(request))("continue_now"))]
+                 if page_url else [])
+        return self._notice(request, "expired_form", 403, links=links)
 
     async def bad_form(self, request: Request, _exc: Exception) -> Response:
         """A form that could not be read (too large, malformed)."""
-        language = _language(request)
-        t = translator(language)
-        return self._message(request, language, t("bad_form_title"), [t("bad_form_body")],
-                             status_code=400)
+        return self._notice(request, "bad_form", 400)
 
     async def not_found(self, request: Request, _exc: Exception) -> Response:
-        language = _language(request)
-        t = translator(language)
-        return self._message(request, language, t("not_found_title"), [t("not_found_body")],
-                             status_code=404)
+        return self._notice(request, "not_found", 404)
 
     # -- access --------------------------------------------------------------------------
     def _grant(self, request: Request, session_id: str, token: str) -> None:
@@ -300,8 +298,6 @@ class WebForm:
         (a look without a grant counts as a guess; a grant whose link was withdrawn ends)."""
         grants = request.session.get(GRANTED, [])
         grant = next((g for g in grants if g[0] == session_id), None)
-        language = _language(request)
-        t = translator(language)
         if grant is not None and time.time() - grant[2] <= self.recheck_seconds:
             return None
         if grant is not None:
@@ -311,14 +307,15 @@ class WebForm:
                 request.session[GRANTED] = [*others, [*grant[:2], int(time.time())]]
                 return None
             request.session[GRANTED] = others
+            language = _language(request)
+            t = translator(language)
             return self._message(request, language, t("link_invalid_title"),
                                  [t("link_revoked"), t("link_invalid_help")], status_code=403)
         client = _client(request)
         if self.guesses.blocked(client):
             return self._too_many(request, client)
         self.guesses.failed(client)
-        return self._message(request, language, t("forbidden_title"), [t("forbidden_body")],
-                             status_code=403)
+        return self._notice(request, "forbidden", 403)
 
     def _open_script(self, request: Request) -> Script:
         script = self.open_scripts.get(request.path_params["script_id"])
@@ -364,8 +361,7 @@ def _first_field(prompt: Prompt, field: str | None = None) -> str:
     error is about)."""
     if prompt.type == "referral" and field in prompt.fields:
         return f"referral-{field}"
-    if prompt.kind == "question" and prompt.type in (
-            "single_choice", "multiple_choice", "yes_no", "confirm", "rating", "nps"):
+    if prompt.kind == "question" and prompt.type in OPTION_TYPES:
         return "answer-1"
     if prompt.type == "referral" and prompt.kind == "referral" and prompt.fields:
         return f"referral-{prompt.fields[0]}"

@@ -18,9 +18,8 @@ FormData = Mapping[str, Sequence[str]]
 """A posted form: each field name with every value sent for it, in order."""
 
 ACTIONS = ("next", "back", "decline", "save")
-CHOICE_TYPES = ("single_choice", "multiple_choice")
-YES_NO_TYPES = ("yes_no", "confirm")
-SCALE_TYPES = ("rating", "nps")
+OPTION_TYPES = ("single_choice", "multiple_choice", "yes_no", "confirm", "rating", "nps")
+"""Question types answered by picking among options (radio buttons or check boxes)."""
 
 
 def _first(form: FormData, name: str) -> str:

@@ -10,7 +10,6 @@ role a script declares, get links printed at start; their attributes come from
 from __future__ import annotations
 
 import itertools
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from attrs import frozen
 from dialogkit.engine import Respondent
 from dialogkit.loader import load_script
 from dialogkit.script import Script
-from dialogkit.store.config import CONFIG_FILE
+from dialogkit.store.config import CONFIG_FILE, StoreConfigError, project_table
 
 DEFAULT_ATTRIBUTES: Mapping[str, Any] = {"first_name": "Alex"}
 MAX_TEST_RESPONDENTS = 12
@@ -39,16 +38,10 @@ class Project:
 
 
 def _web_settings(folder: Path) -> dict[str, Any]:
-    path = folder / CONFIG_FILE
-    if not path.exists():
-        return {}
     try:
-        web = tomllib.loads(path.read_text(encoding="utf-8")).get("web", {})
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise ProjectError(f"{path}: {error}") from None
-    if not isinstance(web, dict):
-        raise ProjectError(f"{path}: [web] must be a table")
-    return web
+        return project_table(folder, "web")
+    except StoreConfigError as error:
+        raise ProjectError(str(error)) from None
 
 
 def script_paths(folder: Path, settings: Mapping[str, Any]) -> list[Path]:

@@ -36,7 +36,10 @@ class StoreConfig:
     sqlite_synchronous: str = "NORMAL"
 
 
-def _project_settings(project_dir: Path) -> dict[str, Any]:
+def project_table(project_dir: Path, table: str) -> dict[str, Any]:
+    """One table of the project's `dialogkit.toml` (``[store]``, ``[web]``...); empty when
+    the file or the table is missing. Raises `StoreConfigError` naming the file when it can't
+    be read or the table isn't one."""
     path = project_dir / CONFIG_FILE
     if not path.exists():
         return {}
@@ -44,17 +47,17 @@ def _project_settings(project_dir: Path) -> dict[str, Any]:
         settings = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise StoreConfigError(f"{path}: {error}") from None
-    store = settings.get("store", {})
-    if not isinstance(store, dict):
-        raise StoreConfigError(f"{path}: [store] must be a table")
-    return store
+    value = settings.get(table, {})
+    if not isinstance(value, dict):
+        raise StoreConfigError(f"{path}: [{table}] must be a table")
+    return value
 
 
 def resolve_config(url: str | None = None, project_dir: str | os.PathLike[str] = ".",
                    sqlite_synchronous: str | None = None) -> StoreConfig:
     """The store configuration for a project folder (see the module docstring)."""
     folder = Path(project_dir)
-    settings = _project_settings(folder)
+    settings = project_table(folder, "store")
     chosen = url or os.environ.get(URL_ENV)
     if not isinstance(settings.get("url", ""), str):
         raise StoreConfigError(f"{folder / CONFIG_FILE}: [store] url must be a text, like "

@@ -344,11 +344,16 @@ class Store:
     def start_session(self, script: Script, respondent: Respondent | str | None = None, *,
                       program: str | None = None, channel: str = "web",
                       language: str | None = None, seed: int | None = None,
-                      token_ttl: timedelta | None = DEFAULT_TOKEN_TTL) -> Started:
+                      token_ttl: timedelta | None = DEFAULT_TOKEN_TTL,
+                      within: Callable[[sa.Connection, Started], None] | None = None
+                      ) -> Started:
         """Start and store a session; returns its id, its resume token and the first step.
 
         `respondent` is a stored respondent's id, or a `Respondent` (recorded if new);
-        `program` is recorded if new.
+        `program` is recorded if new. `within`, when given, is called with the connection
+        and the new session before the transaction commits: what it writes is committed
+        with the session, or neither is (e.g. an invitation that carries the session's
+        link).
         """
         self.add_script(script)
         if program is not None:
@@ -379,10 +384,13 @@ class Store:
             connection.execute(tables.contact_history.insert().values(
                 respondent_id=respondent.id or None, program_id=program,
                 session_id=session_id, channel=channel, kind="started", at=now))
+            step = Step(session_id=session_id, version=1, events=tuple(events),
+                        prompt=conversation.prompt, status=state.status)
+            started = Started(session_id=session_id, token=token, step=step)
+            if within is not None:
+                within(connection, started)
         self._remember(session_id, _Loaded(conversation, 1))
-        step = Step(session_id=session_id, version=1, events=tuple(events),
-                    prompt=conversation.prompt, status=state.status)
-        return Started(session_id=session_id, token=token, step=step)
+        return started
 
     def load(self, session_id: str, *, fresh: bool = True) -> Step:
         """Where a session stands now (its prompt and version).

@@ -289,9 +289,10 @@ class Messages:
     def suppressed(self, channel: str) -> dict[str, str]:
         """Every suppressed address of a channel, with the reason."""
         with self.engine.connect() as connection:
-            return dict(connection.execute(sa.select(
+            rows = connection.execute(sa.select(
                 tables.suppressions.c.address, tables.suppressions.c.reason).where(
-                tables.suppressions.c.channel == channel)).tuples())
+                tables.suppressions.c.channel == channel))
+            return {address: reason for address, reason in rows}
 
     def issue_opt_out_token(self, connection: sa.Connection, channel: str, address: str,
                             respondent_id: str | None = None) -> str:

@@ -345,13 +345,14 @@ class Store:
                       program: str | None = None, channel: str = "web",
                       language: str | None = None, seed: int | None = None,
                       token_ttl: timedelta | None = DEFAULT_TOKEN_TTL,
-                      within: Callable[[sa.Connection, Started], None] | None = None
+                      within: Callable[[sa.Connection, Started, Conversation], None] | None = None
                       ) -> Started:
         """Start and store a session; returns its id, its resume token and the first step.
 
         `respondent` is a stored respondent's id, or a `Respondent` (recorded if new);
-        `program` is recorded if new. `within`, when given, is called with the connection
-        and the new session before the transaction commits: what it writes is committed
+        `program` is recorded if new. `within`, when given, is called with the connection,
+        the new session and its conversation (to read, not change) before the transaction
+        commits: what it writes is committed
         with the session, or neither is (e.g. an invitation that carries the session's
         link).
         """
@@ -388,7 +389,7 @@ class Store:
                         prompt=conversation.prompt, status=state.status)
             started = Started(session_id=session_id, token=token, step=step)
             if within is not None:
-                within(connection, started)
+                within(connection, started, conversation)
         self._remember(session_id, _Loaded(conversation, 1))
         return started
 
@@ -429,15 +430,19 @@ class Store:
                                lambda c: c.change_channel(channel), contact=channel)
         return step
 
-    def issue_token(self, session_id: str, *, ttl: timedelta | None = DEFAULT_TOKEN_TTL) -> str:
-        """A new resume token for a session (earlier ones stay valid until revoked)."""
+    def issue_token(self, session_id: str, *, ttl: timedelta | None = DEFAULT_TOKEN_TTL,
+                    connection: sa.Connection | None = None) -> str:
+        """A new resume token for a session (earlier ones stay valid until revoked); inside
+        the caller's transaction when `connection` is given."""
         self._load(session_id)
+        if connection is None:
+            with self.engine.begin() as own:
+                return self.issue_token(session_id, ttl=ttl, connection=own)
         token = secrets.token_urlsafe(32)
         now = self.clock()
-        with self.engine.begin() as connection:
-            connection.execute(tables.resume_tokens.insert().values(
-                token_hash=hash_token(token), session_id=session_id, created_at=now,
-                expires_at=None if ttl is None else now + ttl))
+        connection.execute(tables.resume_tokens.insert().values(
+            token_hash=hash_token(token), session_id=session_id, created_at=now,
+            expires_at=None if ttl is None else now + ttl))
         return token
 
     def token_withdrawn(self, token_hash: str) -> bool:

@@ -84,9 +84,9 @@ def deliver(messages: Messages, transport: Transport, settings: EmailSettings, *
             on_progress: Callable[[OutboundMessage], None] | None = None,
             pacer: Pacer | None = None, backoff: Backoff | None = None) -> DeliveryReport:
     """Send every queued email message (oldest first); see the module docstring."""
-    stop = stop or StopFlag()
-    pacer = pacer or Pacer(settings.rate)
-    backoff = backoff or Backoff(settings.retry_delay)
+    stop = StopFlag() if stop is None else stop
+    pacer = Pacer(settings.rate) if pacer is None else pacer
+    backoff = Backoff(settings.retry_delay) if backoff is None else backoff
     report = DeliveryReport()
     report.recovered, report.unconfirmed = recover(messages, transport,
                                                    resend_unconfirmed=resend_unconfirmed)

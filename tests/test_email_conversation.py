@@ -195,3 +195,21 @@ def test_a_delayed_delivery_notice_is_not_a_bounce(tmp_path: Path) -> None:
         assert Messages(store).suppression("email", "bo@example.com") is None
     finally:
         store.close()
+
+
+def test_back_asks_the_previous_question_again_and_later_sends_a_link_to_finish(
+        tmp_path: Path) -> None:
+    project = _start(tmp_path)
+    deliver(project, reply(_last(project), "10"))
+    _inbox(project)
+    assert "What do you rely on most" in text_of(_last(project))
+    assert "Reply BACK to change your previous answer" in text_of(_last(project))
+    deliver(project, reply(_last(project), "back"))
+    _inbox(project)
+    assert "How likely are you to recommend Ledgerly" in text_of(_last(project))
+    deliver(project, reply(_last(project), "LATER"))
+    _inbox(project)
+    later = _last(project)
+    assert later["Subject"] == "Your link to finish: Quick check-in"
+    assert "Here is your link to finish later" in text_of(later)
+    assert _answers(project)["score"] == 10

@@ -3,7 +3,8 @@
 Replies are read the way people write them: "9", "9/10", "8 - support was quick" for a
 scale; the number or the words of an option ("2", "Price", "2: our budget" for an "other"
 option); yes/no in English, German, French or Spanish; SKIP to pass a question that may be
-passed. What can't be read raises `AnswerError`, whose message goes back to the person.
+passed; BACK to change the previous answer; LATER to stop for now. What can't be read
+raises `AnswerError`, whose message goes back to the person.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ from attrs import frozen
 from dialogkit.answers import AnswerError
 from dialogkit.channels import Reply
 from dialogkit.engine import Prompt
-from dialogkit_email.words import NO_WORDS, SKIP_WORDS, YES_WORDS, translator
+from dialogkit_email.words import (
+    BACK_WORDS,
+    LATER_WORDS,
+    NO_WORDS,
+    SKIP_WORDS,
+    YES_WORDS,
+    translator,
+)
 
 SCALE_TYPES = ("nps", "rating")
 CHOICE_TYPES = ("single_choice", "multiple_choice")
@@ -26,6 +34,7 @@ ANSWERABLE_TYPES = (*SCALE_TYPES, *CHOICE_TYPES, "yes_no", "confirm", "text", "n
 """Question types a person can answer by replying; others are sent to the web form."""
 _INTEGER = re.compile(r"(?<![\w.,])[-+]?\d+(?![\d]|[.,]\d)")
 _NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _FIELD_LINE = re.compile(r"^\s*(\w+)\s*[:=]\s*(.+?)\s*$")
 _SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\bet\b|\by\b|\s)\s*", re.IGNORECASE)
 
@@ -89,14 +98,22 @@ def view(prompt: Prompt, language: str | None, lead: tuple[str, ...] = ()) -> Qu
         how.append(t("how_text"))
     if prompt.can_decline and prompt.kind != "probe":
         how.append(t("how_skip"))
+    if prompt.can_go_back:
+        how.append(t("how_back_later"))
     return QuestionView(text=prompt.text, lead=lead, help=prompt.help, options=options, scale=scale,
                         scale_ends=ends, how=tuple(how))
+
+
+def clean(text: str) -> str:
+    """Text safe for an email's plain-text part: control characters removed."""
+    return _CONTROL.sub("", text)
 
 
 class EmailChannel:
     """Renders prompts as email text and reads replies; `dialogkit.channels.ChannelAdapter`."""
 
     name = "email"
+    plain_text = True
 
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:
         self.config = dict(config or {})
@@ -105,19 +122,24 @@ class EmailChannel:
     def render(self, prompt: Prompt) -> str:
         """The prompt as the plain-text lines of an email."""
         shown = view(prompt, self.language)
-        lines = [shown.text]
+        lines = [*shown.lead, shown.text]
         if shown.help:
             lines.append(shown.help)
         lines += [f"  {number}) {label}" for number, label in shown.options]
         if shown.scale_ends:
             lines.append(f"  ({shown.scale_ends})")
         lines += list(shown.how)
-        return "\n".join(lines)
+        return clean("\n".join(lines))
 
     def parse(self, prompt: Prompt, reply: str) -> Reply:
         """The words of a reply as a `Reply`; raises `AnswerError` when they can't be read."""
         text = reply.strip()
-        if text.lower().strip(" .!") in SKIP_WORDS and prompt.can_decline:
+        word = text.lower().strip(" .!")
+        if word in BACK_WORDS and prompt.can_go_back:
+            return Reply(action="back")
+        if word in LATER_WORDS:
+            return Reply(action="stop")
+        if word in SKIP_WORDS and prompt.can_decline:
             return Reply(action="decline",
                          reason="prefer_not_to_say" if prompt.prefer_not_to_say else "skipped")
         if prompt.kind in ("statement", "probe"):
@@ -141,12 +163,14 @@ def _first_line(text: str) -> str:
 
 
 def _scale(prompt: Prompt, text: str) -> int:
+    """The score: the number a reply's first line starts with, or the only number in it."""
     low, high = int(prompt.minimum or 0), int(prompt.maximum or 10)
-    for line in (_first_line(text), text):
-        numbers = [int(n) for n in _INTEGER.findall(line)]
-        in_range = [n for n in numbers if low <= n <= high]
-        if numbers and in_range and numbers[0] == in_range[0]:
-            return in_range[0]
+    line = _first_line(text)
+    numbers = [(match.start(), int(match.group(0))) for match in _INTEGER.finditer(line)]
+    leading = [n for start, n in numbers if not line[:start].strip()]
+    chosen = leading or ([n for _, n in numbers] if len(numbers) == 1 else [])
+    if chosen and low <= chosen[0] <= high:
+        return chosen[0]
     raise AnswerError("scale_range", low=low, high=high)
 
 

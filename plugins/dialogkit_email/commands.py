@@ -32,7 +32,7 @@ from dialogkit_email.outgoing import CHANNEL, Outgoing
 from dialogkit_email.reminders import due_reminders
 from dialogkit_email.selection import compile_filter, read_candidates, select
 from dialogkit_email.settings import EmailSettings, EmailSettingsError, load_settings
-from dialogkit_email.transport import TransportError, open_transport
+from dialogkit_email.transport import SetupError, Transport, TransportError, open_transport
 
 PROGRESS_FROM = 20
 """Runs with at least this many messages show a progress bar."""
@@ -84,16 +84,25 @@ def _send(messages_outgoing: Outgoing, settings: EmailSettings, stop: StopFlag, 
     except TransportError as error:
         raise click.ClickException(str(error)) from None
     try:
-        if waiting >= PROGRESS_FROM:
-            with click.progressbar(length=waiting, label="sending", file=click.get_text_stream(
-                    "stderr"), show_pos=True) as bar:
-                return deliver(messages, transport, settings, stop=stop,
-                               resend_unconfirmed=resend_unconfirmed,
-                               on_progress=lambda _message: bar.update(1))
-        return deliver(messages, transport, settings, stop=stop,
-                       resend_unconfirmed=resend_unconfirmed)
+        return _deliver(messages_outgoing, transport, settings, stop, waiting,
+                        resend_unconfirmed=resend_unconfirmed)
+    except SetupError as error:  # nothing can go until the settings change
+        raise click.ClickException(f"cannot send: {error}") from None
     finally:
         transport.close()
+
+
+def _deliver(outgoing: Outgoing, transport: Transport, settings: EmailSettings,
+             stop: StopFlag, waiting: int, *, resend_unconfirmed: bool) -> DeliveryReport:
+    messages = outgoing.messages
+    if waiting >= PROGRESS_FROM:
+        with click.progressbar(length=waiting, label="sending",
+                               file=click.get_text_stream("stderr"), show_pos=True) as bar:
+            return deliver(messages, transport, settings, stop=stop,
+                           resend_unconfirmed=resend_unconfirmed,
+                           on_progress=lambda _message: bar.update(1))
+    return deliver(messages, transport, settings, stop=stop,
+                   resend_unconfirmed=resend_unconfirmed)
 
 
 def _summarize(report: DeliveryReport, settings: EmailSettings) -> int:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import cast
+from typing import Literal, cast
 
 from attrs import define, field
 
@@ -146,6 +146,9 @@ class Inbox:
         text = reply_text(message)
         try:
             reply = EmailChannel({"language": language}).parse(ahead.prompt, text)
+            if reply.action == "stop":  # LATER: a link to finish another time
+                return self._queue(key, asked, session_id, candidate, "answered", thread,
+                                   intro="", kind="resume")
             self._record(session_id, key, reply)
         except AnswerError as error:
             return self._queue(key, asked, session_id, candidate, "asked_again", thread,
@@ -173,14 +176,15 @@ class Inbox:
                               "once more.") from None
 
     def _queue(self, key: str, asked: OutboundMessage, session_id: str, candidate: Candidate,
-               outcome: str, thread: Thread, *, intro: str, error: str | None = None) -> str:
+               outcome: str, thread: Thread, *, intro: str, error: str | None = None,
+               kind: Literal["question", "resume"] = "question") -> str:
         conversation = self.store.conversation(session_id)
         version = self.store.load(session_id).version
         with self.store.engine.begin() as connection:
             self.outgoing.follow_up(
                 connection, inbound_key=key, session_id=session_id,
                 conversation=conversation, version=version, candidate=candidate,
-                program=asked.program_id, thread=thread, intro=intro, error=error)
+                program=asked.program_id, thread=thread, intro=intro, error=error, kind=kind)
             self.messages.record_inbound(CHANNEL, key, outcome, message_id=asked.id,
                                          session_id=session_id, connection=connection)
         return outcome

@@ -179,17 +179,19 @@ class Outgoing:
     def follow_up(self, connection: sa.Connection, *, inbound_key: str, session_id: str,
                   conversation: Conversation, version: int, candidate: Candidate,
                   program: str | None, thread: Thread, intro: str,
-                  error: str | None = None) -> str | None:
+                  error: str | None = None, kind: Kind = "question") -> str | None:
         """Queue the answer to an inbound reply: the next question (or a request to reply
-        again, with `error`), or thanks when the conversation has ended."""
+        again, with `error`), thanks when the conversation has ended, or (`kind`
+        "resume") a link to finish another time."""
         key = f"email:reply:{hashlib.sha256(inbound_key.encode()).hexdigest()}"
         if self.messages.exists(key, connection):
             return None
         token = self.store.issue_token(session_id, ttl=self.token_ttl, connection=connection)
         return self._queue_session_message(
-            connection, "question", key, script=conversation.script, candidate=candidate,
+            connection, kind, key, script=conversation.script, candidate=candidate,
             language=conversation.state.language, program=program, session_id=session_id,
-            resume_token=token, conversation=conversation, by_reply=True, version=version,
+            resume_token=token, conversation=conversation, by_reply=kind == "question",
+            version=version,
             thread=thread, intro=intro, error=error)
 
     # -- composing --------------------------------------------------------------------------

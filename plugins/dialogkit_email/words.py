@@ -44,6 +44,8 @@ WORDS: dict[str, dict[str, str]] = {
         "how_date": "Reply with a date as YYYY-MM-DD.",
         "how_referral": "Reply with {fields}, one per line (e.g. name: …).",
         "how_skip": "Or reply SKIP to pass this question.",
+        "how_back_later": "Reply BACK to change your previous answer, or LATER for a link to "
+                          "finish another time.",
         "yes": "Yes",
         "no": "No",
         "subject_invitation": "{title}",
@@ -90,6 +92,8 @@ WORDS: dict[str, dict[str, str]] = {
         "how_date": "Antworten Sie mit einem Datum im Format JJJJ-MM-TT.",
         "how_referral": "Antworten Sie mit {fields}, je eine Zeile (z. B. name: …).",
         "how_skip": "Oder antworten Sie SKIP, um diese Frage auszulassen.",
+        "how_back_later": "Antworten Sie BACK, um Ihre vorige Antwort zu ändern, oder LATER "
+                          "für einen Link, um später weiterzumachen.",
         "yes": "Ja",
         "no": "Nein",
         "subject_invitation": "{title}",
@@ -134,6 +138,8 @@ WORDS: dict[str, dict[str, str]] = {
         "how_date": "Répondez par une date au format AAAA-MM-JJ.",
         "how_referral": "Répondez avec {fields}, un par ligne (p. ex. name : …).",
         "how_skip": "Ou répondez SKIP pour passer cette question.",
+        "how_back_later": "Répondez BACK pour modifier votre réponse précédente, ou LATER "
+                          "pour un lien permettant de terminer plus tard.",
         "yes": "Oui",
         "no": "Non",
         "subject_invitation": "{title}",
@@ -178,6 +184,8 @@ WORDS: dict[str, dict[str, str]] = {
         "how_date": "Responda con una fecha en formato AAAA-MM-DD.",
         "how_referral": "Responda con {fields}, uno por línea (p. ej. name: …).",
         "how_skip": "O responda SKIP para saltar esta pregunta.",
+        "how_back_later": "Responda BACK para cambiar su respuesta anterior, o LATER para "
+                          "recibir un enlace y terminar en otro momento.",
         "yes": "Sí",
         "no": "No",
         "subject_invitation": "{title}",
@@ -191,6 +199,8 @@ WORDS: dict[str, dict[str, str]] = {
 YES_WORDS = frozenset({"y", "yes", "yeah", "yep", "sure", "true", "ja", "j", "oui", "o", "si",
                        "sí", "s", "1"})
 NO_WORDS = frozenset({"n", "no", "nope", "false", "nein", "non", "0"})
+BACK_WORDS = frozenset({"back", "zurück", "retour", "atrás", "volver"})
+LATER_WORDS = frozenset({"later", "später", "plus tard", "más tarde", "luego"})
 SKIP_WORDS = frozenset({"skip", "pass", "prefer not to say", "weiter", "überspringen",
                         "passer", "saltar", "pasar"})
 

@@ -9,6 +9,9 @@ Routes (relative to wherever the app is mounted):
   finish page at the end). ``POST`` answers it (or goes back, declines, saves for later).
 - ``GET /start/{script_id}`` and ``POST``: open links, for scripts the app was told to open to
   anyone (each visitor gets a session of their own).
+- ``GET /u/{token}``: an opt-out link from a message: says which address would no longer be
+  contacted, and changes nothing. ``POST`` opts the address out (the page's button, or a mail
+  provider's RFC 8058 one-click unsubscribe).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from starlette.types import Receive, Scope, Send
 from dialogkit.engine import Conversation, Prompt
 from dialogkit.script import Script
 from dialogkit.store import Store
+from dialogkit.store.messages import Messages
 from dialogkit.store.store import (
     DEFAULT_TOKEN_TTL,
     Step,
@@ -84,6 +88,7 @@ class WebForm:
                  recheck_seconds: float = RECHECK_SECONDS) -> None:
         self.recheck_seconds = recheck_seconds
         self.worker = StoreWorker(store, threads=store_threads, token_ttl=token_ttl)
+        self.messages = Messages(store)
         self.open_scripts = {script.id: script for script in open_scripts}
         self.guesses = GuessLimiter(guess_limit)
         self.templates = Jinja2Templates(directory=HERE / "templates")
@@ -179,6 +184,68 @@ class WebForm:
         self._grant(request, started.session_id, started.token)
         page_url = request.url_for("page", session_id=started.session_id)
         return RedirectResponse(f"{page_url}?begin=1", 303)
+
+    async def opt_out_page(self, request: Request) -> Response:
+        """What an opt-out link would do, and a button to do it. Only reads: mail scanners
+        open every link in a message, and must not opt anyone out."""
+        token = request.path_params["token"]
+        refused = self._guess_refused(request)
+        if refused is not None:
+            return refused
+
+        def lookup() -> tuple[str, bool]:
+            channel, address = self.messages.opt_out_address(token)
+            return address, self.messages.suppression(channel, address) is not None
+
+        try:
+            address, suppressed = await self.worker.run(lookup)
+        except TokenError:
+            return self._unknown_opt_out(request)
+        language = _language(request)
+        t = translator(language)
+        if suppressed:
+            return self._message(request, language, t("already_opted_out_title"),
+                                 [t("already_opted_out_body", address=masked_address(address))])
+        return self._render(request, "opt_out.html", language, None,
+                            heading=t("opt_out_title"),
+                            body=t("opt_out_body", address=masked_address(address)),
+                            action_url=str(request.url_for("opt_out", token=token)))
+
+    async def opt_out(self, request: Request) -> Response:
+        """Opt out the address of an opt-out link (again: says it already was).
+
+        Not checked for a CSRF token, unlike every other post: the token in the address is the
+        only credential, and nothing ambient (no cookie, no browser session) authorizes the
+        post, so a forged post can do nothing its sender could not do with the link itself.
+        Mail providers' one-click posts (RFC 8058, body ``List-Unsubscribe=One-Click``) come
+        with no cookie and could not carry a CSRF token anyway. The body is not read.
+        """
+        refused = self._guess_refused(request)
+        if refused is not None:
+            return refused
+        try:
+            done = await self.worker.run(functools.partial(
+                self.messages.opt_out, request.path_params["token"]))
+        except TokenError:
+            return self._unknown_opt_out(request)
+        language = _language(request)
+        t = translator(language)
+        name = "opted_out" if done.new else "already_opted_out"
+        return self._message(request, language, t(f"{name}_title"),
+                             [t(f"{name}_body", address=masked_address(done.address))])
+
+    def _guess_refused(self, request: Request) -> Response | None:
+        """The 429 page when this client has used up its failed link lookups, else None."""
+        client = _client(request)
+        return self._too_many(request, client) if self.guesses.blocked(client) else None
+
+    def _unknown_opt_out(self, request: Request) -> Response:
+        """An opt-out link that is not ours: counts as a guess."""
+        self.guesses.failed(_client(request))
+        language = _language(request)
+        t = translator(language)
+        return self._message(request, language, t("link_invalid_title"),
+                             [t("link_unknown"), t("link_invalid_help")], status_code=404)
 
     # -- the store ------------------------------------------------------------------------
     async def _load(self, session_id: str) -> tuple[Step, Conversation]:
@@ -332,6 +399,15 @@ def _script_language(request: Request, script: Script) -> str:
                 script.default_language)
 
 
+def masked_address(address: str) -> str:
+    """An address as an opt-out page shows it: an email's first letter and domain
+    ("i***@example.com"), the last four characters of anything else ("***5678")."""
+    local, at, domain = address.rpartition("@")
+    if at and local:
+        return f"{local[0]}***@{domain}"
+    return f"***{address[-4:]}" if len(address) > 4 else "***"
+
+
 def _page_path(request: Request, session_id: str) -> str:
     """The path of a conversation's page (the ``page`` route) where the app is mounted: what
     redirects after an answer point at, built without a route search on every answer."""
@@ -422,6 +498,8 @@ def create_app(store: Store, *, secret_key: str | None = None,
         Route("/", form.index, name="index"),
         Route("/start/{script_id}", form.open_page, name="open", methods=["GET"]),
         Route("/start/{script_id}", form.open_start, name="open_start", methods=["POST"]),
+        Route("/u/{token}", form.opt_out_page, name="opt_out", methods=["GET"]),
+        Route("/u/{token}", form.opt_out, name="opt_out_confirm", methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [

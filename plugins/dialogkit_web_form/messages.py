@@ -72,6 +72,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "field_phone": "Phone number",
         "date_hint": "For example 2024-03-31",
         "answer": "Your answer",
+        "opt_out_title": "Stop messages from us",
+        "opt_out_body": "Press the button and we will no longer contact {address}, in any of "
+                        "our programs.",
+        "opt_out_button": "Stop all messages",
+        "opted_out_title": "You will get no more messages",
+        "opted_out_body": "We will no longer contact {address}, in any of our programs.",
+        "already_opted_out_title": "You have already opted out",
+        "already_opted_out_body": "We no longer contact {address}, in any of our programs.",
     },
     "de": {
         "start": "Beginnen",
@@ -137,6 +145,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "field_phone": "Telefonnummer",
         "date_hint": "Zum Beispiel 2024-03-31",
         "answer": "Ihre Antwort",
+        "opt_out_title": "Keine Nachrichten mehr von uns",
+        "opt_out_body": "Drücken Sie die Schaltfläche, und wir kontaktieren {address} nicht "
+                        "mehr, in keinem unserer Programme.",
+        "opt_out_button": "Alle Nachrichten abbestellen",
+        "opted_out_title": "Sie erhalten keine Nachrichten mehr",
+        "opted_out_body": "Wir kontaktieren {address} nicht mehr, in keinem unserer Programme.",
+        "already_opted_out_title": "Sie haben sich bereits abgemeldet",
+        "already_opted_out_body": "Wir kontaktieren {address} schon nicht mehr, in keinem "
+                                  "unserer Programme.",
     },
     "fr": {
         "start": "Commencer",
@@ -199,6 +216,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "field_phone": "Numéro de téléphone",
         "date_hint": "Par exemple 2024-03-31",
         "answer": "Votre réponse",
+        "opt_out_title": "Ne plus recevoir nos messages",
+        "opt_out_body": "Appuyez sur le bouton et nous ne contacterons plus {address}, pour "
+                        "aucun de nos programmes.",
+        "opt_out_button": "Arrêter tous les messages",
+        "opted_out_title": "Vous ne recevrez plus de messages",
+        "opted_out_body": "Nous ne contacterons plus {address}, pour aucun de nos programmes.",
+        "already_opted_out_title": "Votre désinscription est déjà enregistrée",
+        "already_opted_out_body": "Nous ne contactons plus {address}, pour aucun de nos "
+                                  "programmes.",
     },
     "es": {
         "start": "Empezar",
@@ -262,6 +288,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "field_phone": "Número de teléfono",
         "date_hint": "Por ejemplo 2024-03-31",
         "answer": "Tu respuesta",
+        "opt_out_title": "Dejar de recibir nuestros mensajes",
+        "opt_out_body": "Pulsa el botón y no volveremos a contactar con {address} en ninguno "
+                        "de nuestros programas.",
+        "opt_out_button": "Dejar de recibir mensajes",
+        "opted_out_title": "No recibirás más mensajes",
+        "opted_out_body": "No volveremos a contactar con {address} en ninguno de nuestros "
+                          "programas.",
+        "already_opted_out_title": "Ya te habías dado de baja",
+        "already_opted_out_body": "Ya no contactamos con {address} en ninguno de nuestros "
+                                  "programas.",
     },
 }
 

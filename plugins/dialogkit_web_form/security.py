@@ -96,19 +96,22 @@ class GuessLimiter:
         return max(1, int(stats.reset_time - time.time()) + 1)
 
 
-_TOKEN_PATH = re.compile(r"/r/[A-Za-z0-9_-]{20,}")
-"""A resume link's path: tokens are 43 URL-safe characters (shorter paths are left alone)."""
+_TOKEN_PATH = re.compile(r"/([ru])/[A-Za-z0-9_-]{20,}")
+"""A resume (``/r/``) or opt-out (``/u/``) link's path: tokens are 43 URL-safe characters
+(shorter paths are left alone)."""
+_REDACTED = r"/\1/…"
 
 
 class RedactTokens(logging.Filter):
-    """Logging filter that replaces resume tokens in request paths with ``/r/…``."""
+    """Logging filter that replaces resume and opt-out tokens in request paths with ``/r/…``
+    and ``/u/…``."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(_TOKEN_PATH.sub("/r/…", a) if isinstance(a, str) else a
+            record.args = tuple(_TOKEN_PATH.sub(_REDACTED, a) if isinstance(a, str) else a
                                 for a in record.args)
-        if isinstance(record.msg, str) and "/r/" in record.msg:
-            record.msg = _TOKEN_PATH.sub("/r/…", record.msg)
+        if isinstance(record.msg, str) and ("/r/" in record.msg or "/u/" in record.msg):
+            record.msg = _TOKEN_PATH.sub(_REDACTED, record.msg)
         return True
 
 

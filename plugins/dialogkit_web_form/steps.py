@@ -64,7 +64,8 @@ class StoreWorker:
         self._executor = (ThreadPoolExecutor(threads, thread_name_prefix="dialogkit-store")
                           if threads else None)
 
-    async def _run(self, call: Callable[[], T]) -> T:
+    async def run(self, call: Callable[[], T]) -> T:
+        """Call the store the way this app does (see the module docstring)."""
         if self._executor is None:
             return call()
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)
@@ -75,26 +76,26 @@ class StoreWorker:
             step = self.store.load(session_id)
             return step, self.store.conversation(session_id, fresh=False)
 
-        return await self._run(view)
+        return await self.run(view)
 
     async def resume(self, token: str) -> Step:
         """The session of a resume token, continued on the web (raises `TokenError`)."""
-        return await self._run(functools.partial(self.store.resume, token, channel="web"))
+        return await self.run(functools.partial(self.store.resume, token, channel="web"))
 
     async def token_withdrawn(self, token_hash: str) -> bool:
         """Whether the link a browser was granted a session by has been withdrawn."""
-        return await self._run(functools.partial(self.store.token_withdrawn, token_hash))
+        return await self.run(functools.partial(self.store.token_withdrawn, token_hash))
 
     async def start(self, script: Script, language: str | None = None) -> Started:
         """A new session of an open script, for an unnamed visitor."""
-        return await self._run(functools.partial(
+        return await self.run(functools.partial(
             self.store.start_session, script, None, program=script.id, channel="web",
             language=language, token_ttl=self.token_ttl))
 
     async def submit(self, session_id: str, fields: Mapping[str, list[str]],
                      version: int | None, submission: str | None) -> Submitted:
         """Record a posted page (raises `UnknownSession`)."""
-        return await self._run(functools.partial(
+        return await self.run(functools.partial(
             self._submit, session_id, fields, version, submission))
 
     def _submit(self, session_id: str, fields: Mapping[str, list[str]], version: int | None,

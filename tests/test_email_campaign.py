@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 from dialogkit.store import tables
 from dialogkit.store.messages import Messages
 from email_project import (
+    EXAMPLES,
     html_of,
     link_token,
     make_project,
@@ -268,3 +270,19 @@ def test_a_campaign_stopped_or_killed_halfway_and_run_again_sends_each_message_o
                 resent = run("invite", str(project / "script.yaml"), "--resend-unconfirmed")
                 assert resent.exit_code == 0
                 assert len({r for m in sink.messages for r in m.recipients}) == 60
+
+
+def test_the_flagship_example_invites_a_segment_to_its_outbox(tmp_path: Path) -> None:
+    project = tmp_path / "customer_diplomacy"
+    shutil.copytree(EXAMPLES / "customer_diplomacy", project)
+    imported = run("import-respondents", str(project / "customers.csv"), "--project-dir",
+                   str(project))
+    assert imported.exit_code == 0, imported.output
+    result = run("invite", str(project / "script.yaml"), "--segment", "loyal")
+    assert result.exit_code == 0, result.output
+    sent = outbox_messages(project)
+    assert sorted(str(m["To"].addresses[0].addr_spec) for m in sent) == [
+        "ines.duarte@example.com", "jonas.keller@example.com"]
+    assert "Hello Jonas," in text_of(sent[0]) or "Hello Jonas," in text_of(sent[1])
+    listing = run("outbox", "--project-dir", str(project))
+    assert "Ines Duarte <ines.duarte@example.com>" in listing.output

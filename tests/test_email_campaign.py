@@ -286,3 +286,18 @@ def test_the_flagship_example_invites_a_segment_to_its_outbox(tmp_path: Path) ->
     assert "Hello Jonas," in text_of(sent[0]) or "Hello Jonas," in text_of(sent[1])
     listing = run("outbox", "--project-dir", str(project))
     assert "Ines Duarte <ines.duarte@example.com>" in listing.output
+
+
+def test_a_name_with_line_breaks_cannot_add_headers(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", people=people(1))
+    store = store_of(project)
+    try:
+        with store.engine.begin() as connection:
+            connection.execute(tables.respondents.update().values(
+                name="Eve\r\nBcc: everyone@example.com"))
+    finally:
+        store.close()
+    assert run("invite", str(project / "script.yaml")).exit_code == 0
+    message = outbox_messages(project)[0]
+    assert message["Bcc"] is None
+    assert message["To"].addresses[0].display_name == "Eve Bcc: everyone@example.com"

@@ -91,7 +91,7 @@ class Composer:
         values["mailto"] = lambda answer: _mailto(reply_address, subject, answer)
         message = EmailMessage()
         message["From"] = self.settings.sender
-        message["To"] = Address(display_name=recipient.name or "",
+        message["To"] = Address(display_name=" ".join((recipient.name or "").split()),
                                 addr_spec=recipient.address)
         message["Subject"] = subject
         message["Date"] = format_datetime(now)

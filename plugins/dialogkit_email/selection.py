@@ -76,7 +76,13 @@ def read_candidates(engine: sa.Engine, ids: Sequence[str] | None = None) -> list
     query = sa.select(column.id, column.email, column.name, column.role, column.segments,
                       column.attributes, column.account_id, column.opted_out).order_by(column.id)
     with engine.connect() as connection:
-        rows = connection.execute(query).all()
+        if ids is None:
+            rows = connection.execute(query).all()
+        else:
+            wanted = list(dict.fromkeys(ids))
+            rows = [row for start in range(0, len(wanted), 500)
+                    for row in connection.execute(query.where(
+                        column.id.in_(wanted[start:start + 500])))]
     found = [Candidate(id=row.id, email=row.email, name=row.name, role=row.role,
                        segments=tuple(row.segments or ()), attributes=dict(row.attributes or {}),
                        account_id=row.account_id, opted_out=bool(row.opted_out))

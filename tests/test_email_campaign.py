@@ -182,6 +182,7 @@ def test_an_smtp_campaign_survives_temporary_failures_a_rejected_address_and_a_d
         assert len(received) == 29 and set(received.values()) == {1}
         assert "person7@example.com" not in received
         for message in sink.messages[:3]:
+            assert b"\r\nList-Unsubscribe: <https://survey.northwind.example/u/" in message.raw
             parsed = message.message
             assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
             assert "https://survey.northwind.example/r/" in text_of(parsed)

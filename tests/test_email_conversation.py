@@ -130,9 +130,39 @@ def test_a_second_reply_to_an_answered_question_gets_the_current_question(tmp_pa
     deliver(project, reply(invitation, "10"))
     _inbox(project)
     deliver(project, reply(invitation, "Actually 3"))
-    assert "1 late or out of step" in _inbox(project)
+    assert "1 to a question answered since" in _inbox(project)
     assert _answers(project)["score"] == 10
     assert "We already have your answer to that question" in text_of(_last(project))
+
+
+def test_a_second_reply_to_a_question_with_probes_is_not_taken_for_the_probe(
+        tmp_path: Path) -> None:
+    project = _start(tmp_path)
+    invitation = _last(project)
+    deliver(project, reply(invitation, "6"))
+    _inbox(project)
+    deliver(project, reply(invitation, "Actually 3"))
+    assert "1 to a question answered since" in _inbox(project)
+    store = store_of(project)
+    try:
+        state = store.conversation(store.list_sessions()[0].id).state
+        assert state.answers["score"] == 6 and not state.probes.get("score")
+    finally:
+        store.close()
+    assert "What is the main reason for your score of 6?" in text_of(_last(project))
+
+
+def test_a_reply_after_the_conversation_ended_is_noted_and_not_answered(tmp_path: Path
+                                                                        ) -> None:
+    project = _start(tmp_path)
+    invitation = _last(project)
+    for words in ("10", "", "no"):
+        deliver(project, reply(_last(project), words or "Nothing more"))
+        _inbox(project)
+    count = len(outbox_messages(project))
+    deliver(project, reply(invitation, "9"))
+    assert "1 after the conversation had ended" in _inbox(project)
+    assert len(outbox_messages(project)) == count
 
 
 def test_a_reply_from_another_address_without_the_token_is_not_taken_as_an_answer(

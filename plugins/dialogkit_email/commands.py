@@ -342,7 +342,8 @@ def inbox(ctx: click.Context, project_dir: Path, no_send: bool, database_url: st
 def _summarize_inbox(report: InboxReport) -> None:
     parts = [f"{count} {label}" for count, label in (
         (report.answered, "answered"), (report.asked_again, "asked to reply again"),
-        (report.late, "late or out of step (sent the current question)"),
+        (report.stale, "to a question answered since (sent the current question)"),
+        (report.late, "after the conversation had ended"),
         (report.bounced, "bounce(s)"), (report.automatic, "automatic reply(ies) ignored"),
         (report.unmatched, "not matched to a conversation"),
         (report.duplicates, "seen before")) if count]

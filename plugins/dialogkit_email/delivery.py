@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from email import message_from_bytes, policy
-from email.message import EmailMessage
-from typing import cast
 
 from attrs import define, field
 
@@ -92,7 +89,7 @@ def deliver(messages: Messages, transport: Transport, settings: EmailSettings, *
                                                    resend_unconfirmed=resend_unconfirmed)
     suppressed = messages.suppressed(CHANNEL)
     envelope_sender = settings.reply_to.addr_spec
-    for message in messages.find(channel=CHANNEL, state="queued"):
+    for message, payload in messages.queued(CHANNEL):
         if stop:
             report.stopped = True
             break
@@ -101,25 +98,22 @@ def deliver(messages: Messages, transport: Transport, settings: EmailSettings, *
             messages.fail(message.id, f"not sent: the address {reason.replace('_', ' ')}")
             report.skipped += 1
         else:
-            _send_one(messages, transport, message, envelope_sender, settings.max_attempts,
-                      pacer, backoff, stop, report)
+            _send_one(messages, transport, message, payload, envelope_sender,
+                      settings.max_attempts, pacer, backoff, stop, report)
         if on_progress is not None:
             on_progress(message)
     return report
 
 
 def _send_one(messages: Messages, transport: Transport, message: OutboundMessage,
-              envelope_sender: str, max_attempts: int, pacer: Pacer, backoff: Backoff,
-              stop: StopFlag, report: DeliveryReport) -> None:
-    payload = messages.payload(message.id)
-    if payload is None:  # sent or failed meanwhile (another run)
-        return
-    email = cast(EmailMessage, message_from_bytes(payload, policy=policy.default))
+              payload: bytes, envelope_sender: str, max_attempts: int, pacer: Pacer,
+              backoff: Backoff, stop: StopFlag, report: DeliveryReport) -> None:
     for attempt in range(1, max_attempts + 1):
         pacer.wait()
         try:
-            transport.send(email, sender=envelope_sender, recipient=message.address,
-                           about_to_commit=lambda: messages.mark_sending(message.id))
+            transport.send_data(payload, message_id=message.external_id or "",
+                                sender=envelope_sender, recipient=message.address,
+                                about_to_commit=lambda: messages.mark_sending(message.id))
         except MessageStateError:
             return  # another run took it
         except PermanentFailure as error:
@@ -134,6 +128,6 @@ def _send_one(messages: Messages, transport: Transport, message: OutboundMessage
                 report.failures.append((message, str(error)))
                 return
             continue
-        messages.mark_sent(message.id)
+        messages.mark_sent(message.id, message)
         report.sent += 1
         return

@@ -10,8 +10,8 @@ Each inbound message is handled once (the store records it by its Message-ID):
   the question went to. Quoted text and signatures are removed, the words are read as an
   answer to the question the message asked and recorded through the engine, and the next
   question (or thanks) is queued. Words that can't be read get a polite request to reply
-  again, saying what is expected; a reply to a question answered before gets the current
-  question.
+  again, saying what is expected; a reply to a question answered since (by email or on the
+  web) gets the current question; a reply after the conversation ended is noted.
 
 Queued answers are sent by `dialogkit.delivery.deliver`, as `dialogkit inbox` does.
 """
@@ -54,6 +54,7 @@ class InboxReport:
     automatic: int = 0
     unmatched: int = 0
     late: int = 0
+    stale: int = 0
     duplicates: int = 0
     bounced_addresses: list[str] = field(factory=list)
 
@@ -140,8 +141,10 @@ class Inbox:
                         references=tuple(referenced_ids(message)),
                         subject=str(message["Subject"] or ""))
         ahead = look_ahead(conversation)
-        if ahead.prompt is None or ahead.prompt.key != asked.asked_key:
-            return self._queue(key, asked, session_id, candidate, "late", thread,
+        version = self.store.load(session_id).version
+        if (ahead.prompt is None or ahead.prompt.key != asked.asked_key
+                or version != asked.asked_version):  # answered since, here or on the web
+            return self._queue(key, asked, session_id, candidate, "stale", thread,
                                intro=t("stale_intro"))
         text = reply_text(message)
         try:

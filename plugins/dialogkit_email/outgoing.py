@@ -30,6 +30,7 @@ from dialogkit_email.adapter import QuestionView, answerable, view
 from dialogkit_email.compose import Composer, Envelope, Kind, Recipient
 from dialogkit_email.selection import Candidate
 from dialogkit_email.settings import EmailSettings
+from dialogkit_email.transport import wire_bytes
 from dialogkit_email.words import translator
 
 CHANNEL = "email"
@@ -122,26 +123,27 @@ class Outgoing:
                by_reply: bool = False) -> str | None:
         """Start a session for `candidate` and queue its invitation, both or neither;
         returns the message id, or None when this person was invited to `program` before."""
-        if self.messages.exists(self.invitation_key(program, candidate.id)):
-            return None
         language = language_for(script, candidate)
-        queued: list[str | None] = []
+        queued: list[str] = []
 
         def queue_invitation(connection: sa.Connection, started: Started,
                              conversation: Conversation) -> None:
-            queued.append(self._queue_session_message(
+            message_id = self._queue_session_message(
                 connection, "invitation", self.invitation_key(program, candidate.id),
                 script=script, candidate=candidate, language=language, program=program,
                 session_id=started.session_id, resume_token=started.token,
-                conversation=conversation, by_reply=by_reply, version=started.step.version))
+                conversation=conversation, by_reply=by_reply, version=started.step.version)
+            if message_id is None:  # invited before: keep no session either
+                raise _InvitedBefore
+            queued.append(message_id)
 
         try:
-            self.store.start_session(script, candidate.id, program=program, channel=CHANNEL,
-                                     language=language, token_ttl=self.token_ttl,
-                                     within=queue_invitation)
-        except sa.exc.IntegrityError:  # another run invited this person at the same moment
+            self.store.start_session(script, _respondent(candidate), program=program,
+                                     channel=CHANNEL, language=language,
+                                     token_ttl=self.token_ttl, within=queue_invitation)
+        except (_InvitedBefore, sa.exc.IntegrityError):  # IntegrityError: another run, now
             return None
-        return queued[0] if queued else None
+        return queued[0]
 
     def preview(self, script: Script, candidate: Candidate, *, by_reply: bool = False
                 ) -> EmailMessage:
@@ -212,7 +214,8 @@ class Outgoing:
             by_reply=by_reply, thread=thread, intro=intro, error=error)
         return self.messages.queue(
             connection, channel=CHANNEL, dedupe_key=key, kind=kind, address=candidate.email,
-            payload=bytes(message), subject=str(message["Subject"]), external_id=message_id,
+            payload=wire_bytes(message), subject=str(message["Subject"]),
+            external_id=message_id,
             program_id=program, respondent_id=candidate.id,
             session_id=session_id, reply_token=reply_token if asked else None,
             asked_key=asked.key if asked else None,
@@ -257,6 +260,10 @@ class Outgoing:
         message = self.composer.compose(kind, recipient, envelope, language=language,
                                         context=context, now=self.store.clock())
         return message, asked
+
+
+class _InvitedBefore(Exception):
+    """The invitation's dedupe key is taken: undo the new session."""
 
 
 def _respondent(candidate: Candidate) -> Respondent:

@@ -1,7 +1,8 @@
 """Who is due a reminder: invited by email, not finished, not heard from lately.
 
 A session is reminded when its invitation was sent, the conversation is still open, the last
-invitation or reminder went out at least `after` ago, fewer than `maximum` reminders were
+message to it (invitation, reminder, or a question answering a reply) went out at least
+`after` ago, fewer than `maximum` reminders were
 sent, and neither the person nor their address has opted out or bounced since.
 """
 
@@ -48,8 +49,7 @@ def due_reminders(store: Store, messages: Messages, *, program: str | None,
                   after: timedelta, maximum: int) -> list[DueReminder]:
     """The reminders to send now (see the module docstring)."""
     by_session: dict[str, list[OutboundMessage]] = {}
-    for message in messages.find(channel=CHANNEL, kinds=("invitation", "reminder"),
-                                 program_id=program):
+    for message in messages.find(channel=CHANNEL, program_id=program):
         if message.session_id is not None:
             by_session.setdefault(message.session_id, []).append(message)
     now = store.clock()
@@ -64,7 +64,7 @@ def due_reminders(store: Store, messages: Messages, *, program: str | None,
         reminders = [m for m in sent if m.kind == "reminder" and m.state != "failed"]
         if len(reminders) >= maximum or any(m.state != "sent" for m in reminders):
             continue
-        last = max(_aware(m.sent_at) for m in [invitation, *reminders] if m.sent_at)
+        last = max(_aware(m.sent_at) for m in sent if m.sent_at)
         candidate = candidates.get(invitation.respondent_id or "")
         if (now - last < after or candidate is None or not candidate.email
                 or candidate.opted_out or normalize_address(candidate.email) in suppressed):

@@ -116,6 +116,14 @@ def _where(error: jsonschema.ValidationError) -> str:
     return f"[{'.'.join(tables)}]" + (f" {key}" if key else "")
 
 
+def _message(error: jsonschema.ValidationError) -> str:
+    """The schema's own description for a value of the wrong form, else jsonschema's words."""
+    description = error.schema.get("description") if isinstance(error.schema, dict) else None
+    if error.validator == "pattern" and description:
+        return f"{error.instance!r} is not valid: {description}"
+    return error.message
+
+
 def load_settings(project_dir: str | os.PathLike[str] = ".",
                   environ: Mapping[str, str] | None = None) -> EmailSettings:
     """The project's email settings; raises `EmailSettingsError` listing every problem."""
@@ -127,14 +135,14 @@ def load_settings(project_dir: str | os.PathLike[str] = ".",
     except StoreConfigError as error:
         raise EmailSettingsError(str(error)) from None
     validator = jsonschema.Draft202012Validator(_schema())
-    problems = [f"{config_file}: {_where(error)}: {error.message}"
-                for error in sorted(validator.iter_errors(table),
-                                    key=lambda e: list(map(str, e.absolute_path)))]
-    if problems:
-        raise EmailSettingsError("\n".join(problems))
-    sender = _address(table.get("from", DEFAULT_FROM), f"{config_file}: [email] from", problems)
-    reply_to = (_address(table["reply_to"], f"{config_file}: [email] reply_to", problems)
-                if "reply_to" in table else sender)
+    errors = sorted(validator.iter_errors(table), key=lambda e: list(map(str, e.absolute_path)))
+    problems = [f"{config_file}: {_where(error)}: {_message(error)}" for error in errors]
+    wrong = {tuple(map(str, error.absolute_path)) for error in errors}
+    sender = (_address(table.get("from", DEFAULT_FROM), f"{config_file}: [email] from",
+                       problems) if ("from",) not in wrong else None)
+    reply_to = sender
+    if "reply_to" in table and ("reply_to",) not in wrong:
+        reply_to = _address(table["reply_to"], f"{config_file}: [email] reply_to", problems)
     smtp_table = table.get("smtp", {})
     imap_table = table.get("inbound", {}).get("imap")
     if problems or sender is None or reply_to is None:

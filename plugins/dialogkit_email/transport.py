@@ -82,6 +82,12 @@ class Transport(Protocol):
         """Deliver `message` to `recipient` (envelope sender `sender`); raise `TransportError`."""
         ...
 
+    def send_data(self, data: bytes, *, message_id: str, sender: str, recipient: str,
+                  about_to_commit: CommitHook) -> None:
+        """Deliver a message already serialized by `wire_bytes`, whose Message-ID is
+        `message_id`; like `send` otherwise."""
+        ...
+
     def delivered(self, message_id: str) -> bool | None:
         """Whether a message with this Message-ID was certainly handed over; None: can't tell."""
         ...
@@ -105,9 +111,15 @@ _LINE_START_DOT = re.compile(rb"^\.", re.MULTILINE)
 _DISCONNECTS = (smtplib.SMTPServerDisconnected, OSError)
 
 
+_WIRE = email.policy.SMTP.clone(max_line_length=998)
+_WIRE_UTF8 = email.policy.SMTPUTF8.clone(max_line_length=998)
+"""Header lines may be as long as RFC 5322 allows, so that a long link in a header such as
+List-Unsubscribe stays a plain ``<https://…>`` instead of being encoded to fit 78 columns."""
+
+
 def wire_bytes(message: EmailMessage, *, utf8: bool = False) -> bytes:
     """`message` as transmitted: SMTP policy, CRLF line ends, ending in CRLF (unstuffed)."""
-    policy = email.policy.SMTPUTF8 if utf8 else email.policy.SMTP
+    policy = _WIRE_UTF8 if utf8 else _WIRE
     data = _LINE_END.sub(b"\r\n", message.as_bytes(policy=policy))
     return data if data.endswith(b"\r\n") else data + b"\r\n"
 
@@ -162,7 +174,13 @@ class SmtpTransport:
              about_to_commit: CommitHook) -> None:
         """Deliver `message`; the DATA's final ``.`` goes only after `about_to_commit()`."""
         utf8 = not (sender + recipient).isascii()
-        data = wire_bytes(message, utf8=utf8)
+        self.send_data(wire_bytes(message, utf8=utf8), message_id=str(message["Message-ID"]),
+                       sender=sender, recipient=recipient, about_to_commit=about_to_commit)
+
+    def send_data(self, data: bytes, *, message_id: str, sender: str, recipient: str,
+                  about_to_commit: CommitHook) -> None:
+        """Deliver a message already serialized by `wire_bytes` (as `send` does)."""
+        utf8 = not (sender + recipient).isascii()
         connection = self._envelope(sender, recipient, data, utf8)
         self._data(connection, data, about_to_commit)
 
@@ -451,9 +469,15 @@ class OutboxTransport:
         message_id = message.get("Message-ID")
         if not message_id:
             raise ValueError("a message for the outbox needs a Message-ID header")
-        target = self.path_for(str(message_id))
         utf8 = not (sender + recipient).isascii()
-        temporary = self._write_temporary(wire_bytes(message, utf8=utf8))
+        self.send_data(wire_bytes(message, utf8=utf8), message_id=str(message_id),
+                       sender=sender, recipient=recipient, about_to_commit=about_to_commit)
+
+    def send_data(self, data: bytes, *, message_id: str, sender: str, recipient: str,
+                  about_to_commit: CommitHook) -> None:
+        """Store a message already serialized by `wire_bytes` (as `send` does)."""
+        target = self.path_for(message_id)
+        temporary = self._write_temporary(data)
         try:
             about_to_commit()
         except BaseException:

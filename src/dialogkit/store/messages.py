@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -107,7 +107,7 @@ class Messages:
         if self.exists(dedupe_key, connection):
             return None
         message_id = uuid.uuid4().hex
-        connection.execute(tables.messages.insert().values(
+        connection.execute(tables.messages.insert(), dict(
             id=message_id, channel=channel, dedupe_key=dedupe_key, kind=kind,
             program_id=program_id, respondent_id=respondent_id, session_id=session_id,
             address=address, subject=subject, external_id=external_id, state="queued",
@@ -164,6 +164,28 @@ class Messages:
                 query = query.where(condition)
         return self._records(query)
 
+    def queued(self, channel: str, batch: int = 200
+               ) -> Iterator[tuple[OutboundMessage, bytes]]:
+        """The queued messages of a channel with their payloads, oldest first, read a batch
+        at a time (a message queued while this runs comes in a later batch)."""
+        column = tables.messages.c
+        after: tuple[Any, str] | None = None
+        while True:
+            query = sa.select(*self._columns, column.payload).where(
+                column.channel == channel, column.state == "queued",
+                column.payload.is_not(None)).order_by(column.created_at, column.id).limit(batch)
+            if after is not None:
+                query = query.where(sa.tuple_(column.created_at, column.id) > after)
+            with self.engine.connect() as connection:
+                rows = connection.execute(query).all()
+            for row in rows:
+                values = dict(row._mapping)
+                payload = values.pop("payload")
+                yield OutboundMessage(**values), payload
+            if len(rows) < batch:
+                return
+            after = (rows[-1].created_at, rows[-1].id)
+
     def payload(self, message_id: str) -> bytes | None:
         """The message to send (None once it is sent or has failed)."""
         with self.engine.connect() as connection:
@@ -197,14 +219,15 @@ class Messages:
             return {state: count for state, count in connection.execute(query)}
 
     # -- the state machine ---------------------------------------------------------------------
-    def _move(self, message_id: str, from_states: Sequence[str], **values: Any) -> bool:
+    def _move(self, message_id: str, from_states: Sequence[str],
+              record: OutboundMessage | None = None, **values: Any) -> bool:
         with self.engine.begin() as connection:
             result = connection.execute(tables.messages.update().where(
                 tables.messages.c.id == message_id,
                 tables.messages.c.state.in_(list(from_states))).values(**values))
             moved = result.rowcount == 1
             if moved and values.get("state") == "sent":
-                row = connection.execute(sa.select(
+                row: Any = record or connection.execute(sa.select(
                     tables.messages.c.respondent_id, tables.messages.c.program_id,
                     tables.messages.c.session_id, tables.messages.c.channel,
                     tables.messages.c.kind).where(tables.messages.c.id == message_id)).one()
@@ -222,11 +245,11 @@ class Messages:
                           attempts=column.attempts + 1):
             raise MessageStateError(f"message {message_id} is not queued")
 
-    def mark_sent(self, message_id: str) -> None:
+    def mark_sent(self, message_id: str, record: OutboundMessage | None = None) -> None:
         """sending → sent: the payload is dropped and the send is written to the contact
-        history."""
-        self._move(message_id, ["sending"], state="sent", sent_at=self._now(), payload=None,
-                   last_error=None)
+        history (`record`, the message as read before, saves reading it again)."""
+        self._move(message_id, ["sending"], record, state="sent", sent_at=self._now(),
+                   payload=None, last_error=None)
 
     def defer(self, message_id: str, reason: str) -> None:
         """Back to queued after a temporary failure, with the reason."""
@@ -299,7 +322,7 @@ class Messages:
         """A new token for an opt-out link (inside the caller's transaction); stored
         hashed."""
         token = secrets.token_urlsafe(32)
-        connection.execute(tables.opt_out_tokens.insert().values(
+        connection.execute(tables.opt_out_tokens.insert(), dict(
             token_hash=hash_token(token), channel=channel,
             address=normalize_address(address), respondent_id=respondent_id,
             created_at=self._now()))

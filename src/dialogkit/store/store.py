@@ -235,6 +235,7 @@ class Store:
         self._sqlite = engine.dialect.name == "sqlite"
         self._local = threading.local()
         self._scripts: dict[str, Script] = {}
+        self._programs: set[str] = set()
         self._sessions: OrderedDict[str, _Loaded] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -278,6 +279,8 @@ class Store:
     # -- scripts ---------------------------------------------------------------------------
     def add_script(self, script: Script) -> str:
         """Record a script version (idempotent); sessions pin the version they start with."""
+        if self._scripts.get(script.version) is script:
+            return script.version
         if script.source is None:
             raise StoreError(f"script '{script.id}' has no source text; load it from a file "
                              "or with dialogkit.loader.load_script_text")
@@ -309,11 +312,14 @@ class Store:
     # -- programs and respondents ----------------------------------------------------------
     def add_program(self, program_id: str, name: str | None = None) -> None:
         """Record a program (idempotent)."""
+        if program_id in self._programs:
+            return
         with self.engine.begin() as connection:
             if connection.scalar(sa.select(tables.programs.c.id).where(
                     tables.programs.c.id == program_id)) is None:
                 connection.execute(tables.programs.insert().values(
                     id=program_id, name=name or program_id, created_at=self.clock()))
+        self._programs.add(program_id)
 
     def respondent(self, respondent_id: str) -> Respondent:
         """A stored respondent, as the engine sees them."""
@@ -372,17 +378,18 @@ class Store:
         state = conversation.state
         with self.engine.begin() as connection:
             self._ensure_respondent(connection, respondent)
-            connection.execute(tables.sessions.insert().values(
+            # statements with parameters (not .values()) are built once and cached
+            connection.execute(tables.sessions.insert(), dict(
                 id=session_id, program_id=program, script_version=script.version,
                 respondent_id=respondent.id or None, channel=channel, status=state.status,
                 language=state.language, version=1, state=_json(state_to_json(state)),
                 created_at=now, updated_at=now))
             connection.execute(tables.events.insert(), [
                 self._event_row(session_id, event, channel, now) for event in events])
-            connection.execute(tables.resume_tokens.insert().values(
+            connection.execute(tables.resume_tokens.insert(), dict(
                 token_hash=hash_token(token), session_id=session_id, created_at=now,
                 expires_at=None if token_ttl is None else now + token_ttl))
-            connection.execute(tables.contact_history.insert().values(
+            connection.execute(tables.contact_history.insert(), dict(
                 respondent_id=respondent.id or None, program_id=program,
                 session_id=session_id, channel=channel, kind="started", at=now))
             step = Step(session_id=session_id, version=1, events=tuple(events),

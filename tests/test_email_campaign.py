@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 
+from dialogkit.cli import main
 from dialogkit.store import tables
 from dialogkit.store.messages import Messages
 from email_project import (
@@ -302,3 +304,22 @@ def test_a_name_with_line_breaks_cannot_add_headers(tmp_path: Path) -> None:
     message = outbox_messages(project)[0]
     assert message["Bcc"] is None
     assert message["To"].addresses[0].display_name == "Eve Bcc: everyone@example.com"
+
+
+def test_a_template_mistake_is_one_clear_error_and_nothing_is_sent(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", people=people(2),
+                           extra='templates = "my_templates"')
+    (project / "my_templates").mkdir()
+    (project / "my_templates" / "invitation.txt").write_text(
+        "Hi {{ respondent.nickname }}\n{{ link }}\n", encoding="utf-8")
+    for args in ([], ["--dry-run"]):
+        result = CliRunner().invoke(main, ["invite", str(project / "script.yaml"), *args])
+        assert result.exit_code == 1
+        assert "email template" in result.output and "invitation.txt" in result.output
+        assert "nickname" in result.output
+    assert not (project / "outbox").exists()
+    store = store_of(project)
+    try:
+        assert store.list_sessions() == []
+    finally:
+        store.close()

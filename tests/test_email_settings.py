@@ -53,9 +53,10 @@ def test_every_problem_is_listed_with_the_file_and_the_key(tmp_path: Path) -> No
     assert all(line.startswith(config) for line in lines)
     text = str(raised.value)
     for fragment in ("[email] transport", "[email] rate", "'colour' was unexpected",
-                     "[email.smtp] port"):
+                     "[email.smtp] port", "[email] from: 'not an address' is not an email"):
         assert fragment in text
-    assert len(lines) == 4
+    assert "'fast' is not valid: At most this many messages" in text
+    assert len(lines) == 5
 
 
 def test_an_unreadable_sender_address_is_named(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from dialogkit.followups import probes_from_plugins
 from dialogkit.loader import load_script
 from dialogkit.store import StoreError, open_store
 from dialogkit.store.store import Store
+from dialogkit_email.compose import TemplateProblem
 from dialogkit_email.delivery import DeliveryReport, StopFlag, deliver
 from dialogkit_email.inbound import InboundError, open_source
 from dialogkit_email.inbox import Inbox, InboxReport
@@ -52,6 +53,15 @@ def _store(ctx: click.Context, url: str | None, project_dir: Path) -> Store:
             return open_store(url, project_dir, question_types=system.registry.question_types,
                               follow_up=probes_from_plugins(system.manager))
     except StoreError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@contextlib.contextmanager
+def _template_problems() -> Iterator[None]:
+    """A template that can't be rendered: one clear error (exit 1), nothing sent."""
+    try:
+        yield
+    except TemplateProblem as error:
         raise click.ClickException(str(error)) from None
 
 
@@ -210,9 +220,10 @@ def invite(ctx: click.Context, script_path: str, program: str | None, segment: s
         for candidate, reason in selection.left_out:
             click.echo(f"  left out {candidate.id}: {reason}")
         if dry_run:
-            _dry_run(outgoing, script, new, answer_by == "email")
+            with _template_problems():
+                _dry_run(outgoing, script, new, answer_by == "email")
             return
-        with _stoppable() as stop:
+        with _stoppable() as stop, _template_problems():
             queued = _queue_invitations(outgoing, script, new, program, answer_by == "email",
                                         stop)
             click.echo(f"queued {queued} invitation(s)")
@@ -289,7 +300,7 @@ def remind(ctx: click.Context, program: str | None, after_days: float | None,
                 click.echo(f"  {reminder.candidate.id} <{reminder.candidate.email}>: "
                            f"reminder {reminder.number}")
             return
-        with _stoppable() as stop:
+        with _stoppable() as stop, _template_problems():
             queued = 0
             for reminder in due:
                 if stop:
@@ -324,7 +335,8 @@ def inbox(ctx: click.Context, project_dir: Path, no_send: bool, database_url: st
         except InboundError as error:
             raise click.ClickException(str(error)) from None
         try:
-            report = Inbox(store, outgoing).process(source)
+            with _template_problems():
+                report = Inbox(store, outgoing).process(source)
         except InboundError as error:
             raise click.ClickException(str(error)) from None
         finally:

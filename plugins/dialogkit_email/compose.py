@@ -28,6 +28,10 @@ Kind = Literal["invitation", "reminder", "question", "thanks", "resume"]
 KINDS: tuple[Kind, ...] = ("invitation", "reminder", "question", "thanks", "resume")
 
 
+class TemplateProblem(Exception):
+    """A template that can't be rendered; the message names the file."""
+
+
 @frozen
 class Recipient:
     """Who a message goes to, as its templates see them."""
@@ -69,9 +73,19 @@ class Composer:
         """A fresh Message-ID in the sender's domain."""
         return make_msgid(domain=self.settings.sender.domain)
 
-    def _template(self, kind: str, extension: str, language: str) -> jinja2.Template:
+    def _render(self, kind: str, extension: str, language: str,
+                values: Mapping[str, Any]) -> str:
         names = [f"{kind}.{language}.{extension}", f"{kind}.{extension}"]
-        return self.environment.select_template(names)
+        try:
+            template = self.environment.select_template(names)
+        except jinja2.TemplateSyntaxError as error:
+            raise TemplateProblem(f"email template {error.filename or error.name}, line "
+                                  f"{error.lineno}: {error.message}") from None
+        try:
+            return template.render(values)
+        except jinja2.TemplateError as error:
+            raise TemplateProblem(f"email template {template.filename or template.name}: "
+                                  f"{error}") from None
 
     def compose(self, kind: Kind, recipient: Recipient, envelope: Envelope, *,
                 language: str | None, context: Mapping[str, Any], now: datetime
@@ -86,7 +100,7 @@ class Composer:
             "opt_out_url": envelope.opt_out_url, "reply_address": reply_address,
             **context,
         }
-        subject = " ".join(self._template(kind, "subject.txt", lang).render(values).split())
+        subject = " ".join(self._render(kind, "subject.txt", lang, values).split())
         values["subject"] = subject
         values["mailto"] = lambda answer: _mailto(reply_address, subject, answer)
         message = EmailMessage()
@@ -105,9 +119,8 @@ class Composer:
         message["List-Unsubscribe"] = f"<{envelope.opt_out_url}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message["Auto-Submitted"] = "auto-generated"
-        message.set_content(self._template(kind, "txt", lang).render(values))
-        message.add_alternative(self._template(kind, "html", lang).render(values),
-                                subtype="html")
+        message.set_content(self._render(kind, "txt", lang, values))
+        message.add_alternative(self._render(kind, "html", lang, values), subtype="html")
         return message
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -107,7 +108,7 @@ def _deliver(outgoing: Outgoing, transport: Transport, settings: EmailSettings,
     messages = outgoing.messages
     if waiting >= PROGRESS_FROM:
         with click.progressbar(length=waiting, label="sending",
-                               file=click.get_text_stream("stderr"), show_pos=True) as bar:
+                               file=sys.stderr, show_pos=True) as bar:
             return deliver(messages, transport, settings, stop=stop,
                            resend_unconfirmed=resend_unconfirmed,
                            on_progress=lambda _message: bar.update(1))
@@ -236,8 +237,7 @@ def invite(ctx: click.Context, script_path: str, program: str | None, segment: s
 def _queue_invitations(outgoing: Outgoing, script: Any, new: Sequence[Any], program: str,
                        by_reply: bool, stop: StopFlag) -> int:
     queued = 0
-    label_stream = click.get_text_stream("stderr")
-    with click.progressbar(new, label="queuing", file=label_stream, show_pos=True,
+    with click.progressbar(new, label="queuing", file=sys.stderr, show_pos=True,
                            hidden=len(new) < PROGRESS_FROM) as bar:
         for candidate in bar:
             if stop:

@@ -19,7 +19,6 @@ WORDS: dict[str, dict[str, str]] = {
         "start": "Start here",
         "continue": "Continue where you left off",
         "answer_on_web": "You can also answer on the web:",
-        "reply_hint": "Just reply to this email with your answer.",
         "reminder_intro": "A short reminder: we would still very much like to hear from you.",
         "question_intro": "Thank you. Next:",
         "reask_intro": "Thank you for your reply. We could not quite read it as an answer:",
@@ -63,7 +62,6 @@ WORDS: dict[str, dict[str, str]] = {
         "start": "Hier beginnen",
         "continue": "Dort weitermachen, wo Sie aufgehört haben",
         "answer_on_web": "Sie können auch im Web antworten:",
-        "reply_hint": "Antworten Sie einfach auf diese E-Mail.",
         "reminder_intro": "Eine kurze Erinnerung: Wir würden uns sehr freuen, von Ihnen zu "
                           "hören.",
         "question_intro": "Vielen Dank. Als Nächstes:",
@@ -111,7 +109,6 @@ WORDS: dict[str, dict[str, str]] = {
         "start": "Commencer ici",
         "continue": "Reprendre là où vous vous êtes arrêté",
         "answer_on_web": "Vous pouvez aussi répondre sur le web :",
-        "reply_hint": "Répondez simplement à ce message.",
         "reminder_intro": "Un petit rappel : nous aimerions beaucoup avoir votre avis.",
         "question_intro": "Merci. Ensuite :",
         "reask_intro": "Merci pour votre réponse. Nous n'avons pas tout à fait pu la lire "
@@ -157,7 +154,6 @@ WORDS: dict[str, dict[str, str]] = {
         "start": "Empezar aquí",
         "continue": "Continuar donde lo dejó",
         "answer_on_web": "También puede responder en la web:",
-        "reply_hint": "Solo tiene que responder a este correo.",
         "reminder_intro": "Un breve recordatorio: nos gustaría mucho conocer su opinión.",
         "question_intro": "Gracias. A continuación:",
         "reask_intro": "Gracias por su respuesta. No hemos podido leerla del todo como una "

@@ -86,16 +86,16 @@ def _stoppable() -> Iterator[StopFlag]:
             signal.signal(number, handler)
 
 
-def _send(messages_outgoing: Outgoing, settings: EmailSettings, stop: StopFlag, *,
+def _send(outgoing: Outgoing, settings: EmailSettings, stop: StopFlag, *,
           resend_unconfirmed: bool) -> DeliveryReport:
-    messages = messages_outgoing.messages
+    messages = outgoing.messages
     waiting = messages.counts(channel=CHANNEL).get("queued", 0)
     try:
         transport = open_transport(settings)
     except TransportError as error:
         raise click.ClickException(str(error)) from None
     try:
-        return _deliver(messages_outgoing, transport, settings, stop, waiting,
+        return _deliver(outgoing, transport, settings, stop, waiting,
                         resend_unconfirmed=resend_unconfirmed)
     except SetupError as error:  # nothing can go until the settings change
         raise click.ClickException(f"cannot send: {error}") from None

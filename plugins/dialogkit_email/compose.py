@@ -25,7 +25,6 @@ from dialogkit_email.settings import EmailSettings
 from dialogkit_email.words import base_language, translator
 
 Kind = Literal["invitation", "reminder", "question", "thanks", "resume"]
-KINDS: tuple[Kind, ...] = ("invitation", "reminder", "question", "thanks", "resume")
 
 
 class TemplateProblem(Exception):

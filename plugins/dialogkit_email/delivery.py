@@ -19,7 +19,12 @@ from collections.abc import Callable
 
 from attrs import define, field
 
-from dialogkit.store.messages import Messages, MessageStateError, OutboundMessage
+from dialogkit.store.messages import (
+    Messages,
+    MessageStateError,
+    OutboundMessage,
+    normalize_address,
+)
 from dialogkit_email.outgoing import CHANNEL
 from dialogkit_email.pacing import Backoff, Pacer
 from dialogkit_email.settings import EmailSettings
@@ -93,7 +98,7 @@ def deliver(messages: Messages, transport: Transport, settings: EmailSettings, *
         if stop:
             report.stopped = True
             break
-        reason = suppressed.get(message.address.strip().lower())
+        reason = suppressed.get(normalize_address(message.address))
         if reason is not None:
             messages.fail(message.id, f"not sent: the address {reason.replace('_', ' ')}")
             report.skipped += 1

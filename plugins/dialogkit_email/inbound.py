@@ -8,6 +8,7 @@ project folder, which any mail server can deliver to (and `deliver_to_maildir` f
 
 from __future__ import annotations
 
+import abc
 import base64
 import contextlib
 import imaplib
@@ -66,11 +67,11 @@ class InboundSource(Protocol):
         ...
 
 
-class _Closing:
+class _Closing(abc.ABC):
     """Context-manager support for the sources: ``with source: ...`` closes it."""
 
-    def close(self) -> None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def close(self) -> None: ...
 
     def __enter__(self) -> Self:
         return self

@@ -45,8 +45,6 @@ WORDS: dict[str, dict[str, str]] = {
         "how_skip": "Or reply SKIP to pass this question.",
         "how_back_later": "Reply BACK to change your previous answer, or LATER for a link to "
                           "finish another time.",
-        "yes": "Yes",
-        "no": "No",
         "subject_invitation": "{title}",
         "subject_reminder": "Reminder: {title}",
         "subject_resume": "Your link to finish: {title}",
@@ -92,8 +90,6 @@ WORDS: dict[str, dict[str, str]] = {
         "how_skip": "Oder antworten Sie SKIP, um diese Frage auszulassen.",
         "how_back_later": "Antworten Sie BACK, um Ihre vorige Antwort zu ändern, oder LATER "
                           "für einen Link, um später weiterzumachen.",
-        "yes": "Ja",
-        "no": "Nein",
         "subject_invitation": "{title}",
         "subject_reminder": "Erinnerung: {title}",
         "subject_resume": "Ihr Link zum Weitermachen: {title}",
@@ -137,8 +133,6 @@ WORDS: dict[str, dict[str, str]] = {
         "how_skip": "Ou répondez SKIP pour passer cette question.",
         "how_back_later": "Répondez BACK pour modifier votre réponse précédente, ou LATER "
                           "pour un lien permettant de terminer plus tard.",
-        "yes": "Oui",
-        "no": "Non",
         "subject_invitation": "{title}",
         "subject_reminder": "Rappel : {title}",
         "subject_resume": "Votre lien pour terminer : {title}",
@@ -182,8 +176,6 @@ WORDS: dict[str, dict[str, str]] = {
         "how_skip": "O responda SKIP para saltar esta pregunta.",
         "how_back_later": "Responda BACK para cambiar su respuesta anterior, o LATER para "
                           "recibir un enlace y terminar en otro momento.",
-        "yes": "Sí",
-        "no": "No",
         "subject_invitation": "{title}",
         "subject_reminder": "Recordatorio: {title}",
         "subject_resume": "Su enlace para terminar: {title}",

@@ -143,12 +143,6 @@ class Messages:
         with self.engine.connect() as connection:
             return [OutboundMessage(**row._mapping) for row in connection.execute(query)]
 
-    def get(self, message_id: str) -> OutboundMessage:
-        found = self._records(self._select().where(tables.messages.c.id == message_id))
-        if not found:
-            raise KeyError(message_id)
-        return found[0]
-
     def find(self, *, channel: str | None = None, state: MessageState | None = None,
              kinds: Sequence[str] | None = None, program_id: str | None = None,
              session_id: str | None = None) -> list[OutboundMessage]:
@@ -285,12 +279,13 @@ class Messages:
         now = self._now()
         connection.execute(tables.suppressions.insert().values(
             channel=channel, address=address, reason=reason, detail=detail, at=now))
-        if reason == "opted_out" and channel == "email":
-            connection.execute(tables.respondents.update().where(
-                sa.func.lower(tables.respondents.c.email) == address).values(opted_out=True))
-        ids = connection.scalars(sa.select(tables.respondents.c.id).where(
-            sa.func.lower(tables.respondents.c.email) == address)).all() \
-            if channel == "email" else []
+        same_email = sa.func.lower(tables.respondents.c.email) == address
+        ids: list[str | None] = []
+        if channel == "email":
+            if reason == "opted_out":
+                connection.execute(tables.respondents.update().where(same_email).values(
+                    opted_out=True))
+            ids = list(connection.scalars(sa.select(tables.respondents.c.id).where(same_email)))
         for respondent_id in ids or [None]:
             connection.execute(tables.contact_history.insert().values(
                 respondent_id=respondent_id, program_id=None, session_id=None,

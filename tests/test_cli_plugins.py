@@ -19,7 +19,7 @@ from dialogkit.plugins import ALLOW_ENV, BLOCK_ENV
 
 pytest_plugins = ["dialogkit.testing.fixtures"]
 
-BUILTINS = ("basic_lint", "console", "email", "web_form")
+BUILTINS = ("basic_lint", "console", "email", "phone_script", "web_form")
 
 HELLO_PLUGIN = textwrap.dedent(
     """

@@ -38,7 +38,7 @@ from dialogkit.testing import plugin_system
 pytest_plugins = ["dialogkit.testing.fixtures"]
 pytestmark = pytest.mark.filterwarnings("error::dialogkit.plugins.PluginWarning")
 
-BUILTINS = ["basic_lint", "console", "email", "web_form"]
+BUILTINS = ["basic_lint", "console", "email", "phone_script", "web_form"]
 
 
 def channel(name: str) -> Channel:

@@ -179,6 +179,23 @@ def test_prefer_not_to_say_allows_declining_and_records_the_reason(reason: str) 
     assert conversation.state.declined == {"q": reason}
 
 
+@pytest.mark.parametrize("reason", ["dont_know", "refused"])
+def test_an_interviewer_can_code_dont_know_or_refused_on_a_required_question(reason: str) -> None:
+    conversation = ask(one_question(type="yes_no"))
+    assert conversation.prompt.required and not conversation.prompt.can_decline
+    conversation.decline(reason)
+    assert conversation.state.declined == {"q": reason}
+    assert conversation.prompt.node_id == "bye"
+
+
+@pytest.mark.parametrize("reason", ["prefer_not_to_say", "skipped"])
+def test_a_respondent_cannot_skip_a_required_question(reason: str) -> None:
+    conversation = ask(one_question(type="yes_no"))
+    with pytest.raises(NavigationError, match="needs an answer"):
+        conversation.decline(reason)
+    assert conversation.state.declined == {}
+
+
 def test_an_optional_question_can_be_declined() -> None:
     conversation = ask(one_question(type="yes_no", required=False))
     conversation.decline("dont_know")

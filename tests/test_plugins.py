@@ -23,6 +23,7 @@ from dialogkit.plugin_types import (
     QuestionType,
     SegmentStrategy,
     Tag,
+    WebApp,
 )
 from dialogkit.plugins import (
     ALLOW_ENV,
@@ -83,6 +84,7 @@ RECORDS = {
     "importer": Importer(name="csv", summary="s", suffixes=(".csv",), load=list),
     "exporter": Exporter(name="jsonl", summary="s", suffix=".jsonl", write=print),
     "cli_command": CliCommand(name="hello", command=click.Command("hello")),
+    "web_app": WebApp(name="board", summary="s", factory=dict),
 }
 
 
@@ -120,6 +122,10 @@ class Everything:
     @hookimpl
     def dialogkit_cli_commands(self):
         yield RECORDS["cli_command"]
+
+    @hookimpl
+    def dialogkit_web_apps(self):
+        yield RECORDS["web_app"]
 
 
 # --- registry -------------------------------------------------------------------------------

@@ -1,15 +1,20 @@
-"""`dialogkit serve PROJECT_DIR`: the web form on this machine, over the project's store."""
+"""`dialogkit serve PROJECT_DIR`: the web form on this machine, over the project's store, with
+the pages plugins register (``dialogkit_web_apps``) mounted at ``/NAME/``."""
 
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import click
 import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import Mount
 
 from dialogkit.cli import current_plugin_system
 from dialogkit.diagnostics import ScriptError
 from dialogkit.followups import probes_from_plugins
+from dialogkit.plugin_types import WebAppContext
 from dialogkit.store import open_store
 from dialogkit.store.config import StoreConfigError
 from dialogkit.store.store import StoreError
@@ -71,6 +76,19 @@ def serve(ctx: click.Context, project_dir: str, host: str, port: int, url: str |
                      open_scripts=project.scripts if open_links else ())
     click.echo(f"dialogkit web form: {base}/  (store: "
                f"{store.engine.url.render_as_string(hide_password=True)})")
+    web_apps = system.registry.web_apps
+    if web_apps:
+        context = WebAppContext(store=store, project_dir=Path(project_dir),
+                                scripts=tuple(project.scripts))
+        try:
+            mounted = [Mount(f"/{name}", app=record.factory(context))
+                       for name, record in sorted(web_apps.items())]
+        except ValueError as error:
+            store.close()
+            raise click.ClickException(str(error)) from None
+        app = Starlette(routes=[*mounted, Mount("", app=app)])
+        for name, record in sorted(web_apps.items()):
+            click.echo(f"{record.summary}: {base}/{name}/")
     for script in project.scripts:
         title = script.title.render({}, script.default_language)
         click.echo(f"\n{script.id}: {title}")

@@ -53,6 +53,10 @@ FollowUp = Callable[["Conversation", Event], Sequence[str]]
 
 ROOT = ""
 DECLINE_REASONS = ("prefer_not_to_say", "dont_know", "refused", "skipped")
+INTERVIEWER_CODES = ("dont_know", "refused")
+"""What an interviewer records when the person on the line doesn't know or won't say: allowed
+on every question, because a person can always refuse out loud. Self-administered channels
+don't offer them; they decline only what `Prompt.can_decline` allows."""
 
 
 class NavigationError(Exception):
@@ -386,7 +390,11 @@ class Conversation:
         return self.answer(None)
 
     def decline(self, reason: str = "prefer_not_to_say") -> list[Event]:
-        """Decline the current question (or stop a line of probes)."""
+        """Decline the current question (or stop a line of probes).
+
+        ``prefer_not_to_say`` and ``skipped`` need a question that allows declining;
+        the interviewer codes ``dont_know`` and ``refused`` are accepted on any question.
+        """
         if reason not in DECLINE_REASONS:
             raise ValueError(f"unknown reason '{reason}'; use one of {', '.join(DECLINE_REASONS)}")
         node, key = self._require_position()
@@ -403,7 +411,8 @@ class Conversation:
             self._advance()
             return self._take_events()
         question = node.node
-        if node.type == "statement" or (question.required and not question.prefer_not_to_say):
+        if node.type == "statement" or (question.required and not question.prefer_not_to_say
+                                         and reason not in INTERVIEWER_CODES):
             raise NavigationError("This question needs an answer.")
         self._changed()
         state.answers[key] = None

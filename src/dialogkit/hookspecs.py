@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         QuestionType,
         SegmentStrategy,
         Tag,
+        WebApp,
     )
     from dialogkit.script import Script
 
@@ -113,6 +114,15 @@ def dialogkit_cli_commands() -> Iterable[CliCommand] | None:
 
     Called once per plugin when the plugin system is built. A name already used by a core
     command is an error naming the plugin. Not firstresult.
+    """
+
+
+@hookspec
+def dialogkit_web_apps() -> Iterable[WebApp] | None:
+    """Register web apps: yield :class:`~dialogkit.plugin_types.WebApp` records, which
+    ``dialogkit serve`` mounts at ``/NAME/``.
+
+    Called once per plugin when the plugin system is built. Not firstresult.
     """
 
 

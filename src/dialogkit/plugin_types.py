@@ -32,6 +32,8 @@ __all__ = [
     "QuestionType",
     "SegmentStrategy",
     "Tag",
+    "WebApp",
+    "WebAppContext",
 ]
 
 SLUG = re.compile(r"^[a-z][a-z0-9_-]*$")
@@ -170,6 +172,30 @@ class CliCommand:
                 f"CliCommand name {self.name!r} differs from the click command's name "
                 f"{command.name!r}"
             )
+
+
+@attrs.frozen(kw_only=True)
+class WebAppContext:
+    """What a web app is built with: the project's open store, its folder and its scripts."""
+
+    store: Any
+    """The :class:`dialogkit.store.Store` every page reads and writes through."""
+    project_dir: Path
+    scripts: tuple[Any, ...] = ()
+    """The project's compiled scripts (:class:`dialogkit.script.Script`)."""
+
+
+@attrs.frozen(kw_only=True)
+class WebApp:
+    """Pages that ``dialogkit serve`` mounts at ``/NAME/`` next to the web form.
+
+    ``factory(context)`` builds the ASGI application from a :class:`WebAppContext`; it may
+    raise ``ValueError`` with a message for the user when the project's settings are wrong.
+    """
+
+    name: str = attrs.field(validator=_slug)
+    summary: str = attrs.field(validator=_text)
+    factory: Callable[[WebAppContext], Any] = attrs.field(validator=_callable)
 
 
 # --- follow-up results ----------------------------------------------------------------------

@@ -49,6 +49,7 @@ from dialogkit.plugin_types import (
     ModerationMode,
     QuestionType,
     SegmentStrategy,
+    WebApp,
 )
 
 __all__ = [
@@ -105,6 +106,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             Kind("importer", "importers", Importer),
             Kind("exporter", "exporters", Exporter),
             Kind("cli_command", "cli_commands", CliCommand),
+            Kind("web_app", "web_apps", WebApp),
         )
     }
 )
@@ -190,6 +192,7 @@ class Registry:
     importers: Mapping[str, Importer] = _table()
     exporters: Mapping[str, Exporter] = _table()
     cli_commands: Mapping[str, CliCommand] = _table()
+    web_apps: Mapping[str, WebApp] = _table()
     _providers: Mapping[tuple[str, str], str] = _table()
 
     def provider(self, kind: str, name: str) -> str:

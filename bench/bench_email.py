@@ -245,9 +245,10 @@ def run_campaign(project: Path, system: Any) -> Campaign:
     from dialogkit.followups import probes_from_plugins
     from dialogkit.loader import load_script
     from dialogkit.store import open_store
+    from dialogkit.store.respondents import read_candidates
     from dialogkit_email.delivery import StopFlag, deliver
     from dialogkit_email.outgoing import CHANNEL, Outgoing
-    from dialogkit_email.selection import read_candidates, select
+    from dialogkit_email.selection import select
     from dialogkit_email.settings import load_settings
     from dialogkit_email.transport import open_transport
 

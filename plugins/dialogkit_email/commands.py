@@ -25,6 +25,7 @@ from dialogkit.expressions import ExpressionError
 from dialogkit.followups import probes_from_plugins
 from dialogkit.loader import load_script
 from dialogkit.store import StoreError, open_store
+from dialogkit.store.respondents import compile_filter, read_candidates
 from dialogkit.store.store import Store
 from dialogkit_email.compose import TemplateProblem
 from dialogkit_email.delivery import DeliveryReport, StopFlag, deliver
@@ -32,7 +33,7 @@ from dialogkit_email.inbound import InboundError, open_source
 from dialogkit_email.inbox import Inbox, InboxReport
 from dialogkit_email.outgoing import CHANNEL, Outgoing
 from dialogkit_email.reminders import due_reminders
-from dialogkit_email.selection import compile_filter, read_candidates, select
+from dialogkit_email.selection import select
 from dialogkit_email.settings import EmailSettings, EmailSettingsError, load_settings
 from dialogkit_email.transport import SetupError, Transport, TransportError, open_transport
 

@@ -28,6 +28,7 @@ from attrs import define, field
 from dialogkit.answers import AnswerError
 from dialogkit.channels import Reply
 from dialogkit.store.messages import Messages, OutboundMessage, normalize_address
+from dialogkit.store.respondents import Candidate, read_candidates
 from dialogkit.store.store import ConflictError, Store
 from dialogkit_email.adapter import EmailChannel
 from dialogkit_email.bounces import Bounce, parse_bounce
@@ -40,7 +41,6 @@ from dialogkit_email.replies import (
     reply_tokens,
     sender_address,
 )
-from dialogkit_email.selection import Candidate, read_candidates
 from dialogkit_email.words import translator
 
 

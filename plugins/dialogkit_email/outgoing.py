@@ -25,10 +25,10 @@ from attrs import frozen
 from dialogkit.engine import Conversation, Prompt, Respondent, state_from_json, state_to_json
 from dialogkit.script import Script
 from dialogkit.store.messages import Messages
+from dialogkit.store.respondents import Candidate
 from dialogkit.store.store import DEFAULT_TOKEN_TTL, Started, Store
 from dialogkit_email.adapter import QuestionView, answerable, view
 from dialogkit_email.compose import Composer, Envelope, Kind, Recipient
-from dialogkit_email.selection import Candidate
 from dialogkit_email.settings import EmailSettings
 from dialogkit_email.transport import wire_bytes
 from dialogkit_email.words import translator

@@ -16,9 +16,9 @@ from attrs import frozen
 
 from dialogkit.store import tables
 from dialogkit.store.messages import Messages, OutboundMessage, normalize_address
+from dialogkit.store.respondents import Candidate, read_candidates
 from dialogkit.store.store import Store
 from dialogkit_email.outgoing import CHANNEL
-from dialogkit_email.selection import Candidate, read_candidates
 
 
 @frozen

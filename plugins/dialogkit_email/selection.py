@@ -1,46 +1,21 @@
 """Choosing whom a campaign writes to: a filter over the stored respondents, or a list.
 
-The filter combines a segment, a role and a condition in the script expression language over
-``respondent`` (the attributes), ``role``, ``segments``, ``account`` and ``email`` — e.g.
-``respondent.years >= 3 and role == 'decision_maker'``. Respondents without an email address,
-who opted out, or whose address bounced or was opted out in any program are left out, each
-with the reason, so a dry run can say why.
+The filter is `dialogkit.store.respondents`' (a segment, a role and a condition).
+Respondents without an email address, who opted out, or whose address bounced or was opted
+out in any program are left out, each with the reason, so a dry run can say why.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping
 
-import sqlalchemy as sa
 from attrs import frozen
 
-from dialogkit.expressions import Expression, compile_expression
-from dialogkit.store import tables
+from dialogkit.expressions import Expression
 from dialogkit.store.messages import normalize_address
+from dialogkit.store.respondents import Candidate, matches
 
-FILTER_NAMES = ("respondent", "role", "segments", "account", "email")
-
-
-@frozen
-class Candidate:
-    """A stored respondent a message may go to."""
-
-    id: str
-    email: str | None
-    name: str | None
-    role: str | None
-    segments: tuple[str, ...]
-    attributes: Mapping[str, Any]
-    account_id: str | None
-    opted_out: bool
-
-    @property
-    def first_name(self) -> str | None:
-        first = self.attributes.get("first_name")
-        if isinstance(first, str) and first:
-            return first
-        return self.name.split()[0] if self.name and self.name.split() else None
+__all__ = ["Selection", "select"]
 
 
 @frozen
@@ -51,52 +26,6 @@ class Selection:
     left_out: tuple[tuple[Candidate, str], ...]
 
 
-def compile_filter(source: str) -> Expression:
-    """A respondent filter; raises `dialogkit.expressions.ExpressionError`."""
-    return compile_expression(source, FILTER_NAMES)
-
-
-def _matches(candidate: Candidate, segment: str | None, role: str | None,
-             condition: Expression | None) -> bool:
-    if segment is not None and segment not in candidate.segments:
-        return False
-    if role is not None and candidate.role != role:
-        return False
-    if condition is None:
-        return True
-    return bool(condition.evaluate({
-        "respondent": dict(candidate.attributes), "role": candidate.role,
-        "segments": list(candidate.segments), "account": candidate.account_id,
-        "email": candidate.email}))
-
-
-def read_candidates(engine: sa.Engine, ids: Sequence[str] | None = None) -> list[Candidate]:
-    """Stored respondents (all, or those with these ids, in that order)."""
-    column = tables.respondents.c
-    query = sa.select(column.id, column.email, column.name, column.role, column.segments,
-                      column.attributes, column.account_id, column.opted_out).order_by(column.id)
-    with engine.connect() as connection:
-        if ids is None:
-            rows = connection.execute(query).all()
-        else:
-            wanted = list(dict.fromkeys(ids))
-            rows = [row for start in range(0, len(wanted), 500)
-                    for row in connection.execute(query.where(
-                        column.id.in_(wanted[start:start + 500])))]
-    found = [Candidate(id=row.id, email=row.email, name=row.name, role=row.role,
-                       segments=tuple(row.segments or ()), attributes=dict(row.attributes or {}),
-                       account_id=row.account_id, opted_out=bool(row.opted_out))
-             for row in rows]
-    if ids is None:
-        return found
-    by_id = {candidate.id: candidate for candidate in found}
-    missing = [i for i in ids if i not in by_id]
-    if missing:
-        raise LookupError(f"no respondent with id {', '.join(repr(i) for i in missing[:10])}"
-                          + (f" and {len(missing) - 10} more" if len(missing) > 10 else ""))
-    return [by_id[i] for i in dict.fromkeys(ids)]
-
-
 def select(candidates: Iterable[Candidate], *, suppressed: Mapping[str, str],
            segment: str | None = None, role: str | None = None,
            condition: Expression | None = None) -> Selection:
@@ -105,7 +34,7 @@ def select(candidates: Iterable[Candidate], *, suppressed: Mapping[str, str],
     left_out: list[tuple[Candidate, str]] = []
     reasons = {"opted_out": "opted out", "bounced": "address bounced"}
     for candidate in candidates:
-        if not _matches(candidate, segment, role, condition):
+        if not matches(candidate, segment, role, condition):
             continue
         if not candidate.email:
             left_out.append((candidate, "no email address"))

@@ -239,11 +239,12 @@ call_cases = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False),
     sa.Column("last_code", sa.String(10), comment="AAPOR disposition of the last attempt"),
     sa.Column("final_code", sa.String(10), comment="AAPOR final disposition once closed"),
-    sa.Column("claimed_by", sa.String(100), sa.ForeignKey("interviewers.id")),
+    sa.Column("claimed_by", sa.String(100), sa.ForeignKey("interviewers.id"), index=True),
     sa.Column("claimed_until", Timestamp, comment="the claim lapses after this"),
     sa.Column("created_at", Timestamp, nullable=False),
     sa.Column("updated_at", Timestamp, nullable=False),
-    sa.Index("ix_call_cases_queue", "program_id", "state", "appointment", "next_call_at"),
+    sa.Index("ix_call_cases_queue", "program_id", "state", "appointment", "time_zone",
+             "next_call_at"),
     sa.UniqueConstraint("program_id", "respondent_id", name="uq_call_cases_program_respondent"),
 )
 

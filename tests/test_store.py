@@ -466,7 +466,7 @@ def test_a_wrong_answer_changes_nothing(store: Store) -> None:
     with pytest.raises(NavigationError, match="first question"):
         store.back(other_id)
     with pytest.raises(NavigationError, match="needs an answer"):
-        store.decline(other_id, "refused", expected_version=1)
+        store.decline(other_id, "skipped", expected_version=1)
     assert {t.name: rows(store, t) for t in tables.metadata.sorted_tables} == tables_before
     assert store.load(session_id).version == 2
     # and nothing is left half-changed in memory: the session goes on normally

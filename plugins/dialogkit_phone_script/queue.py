@@ -7,7 +7,7 @@ claims it for `PhoneSettings.claim_minutes` (renewed at every step of the interv
 conditional update, so two interviewers never hold the same case, on SQLite as on PostgreSQL.
 Every attempt ends with a disposition (`dialogkit_phone_script.dispositions`): a final one
 closes the case, the others put it back in the queue for a retry or the agreed callback time,
-until the case runs out of attempts.
+until the case runs out of attempts and closes with its most informative code.
 """
 
 from __future__ import annotations
@@ -332,8 +332,13 @@ class CallQueue:
             attempts = row.attempts + 1
             values: dict[str, Any] = dict(attempts=attempts, last_code=code, claimed_by=None,
                                           claimed_until=None, updated_at=now)
-            if final or attempts >= self.settings.max_attempts:
+            if final:
                 values.update(state="closed", final_code=code)
+            elif attempts >= self.settings.max_attempts:
+                earlier = connection.execute(
+                    sa.select(tables.call_attempts.c.code)
+                    .where(tables.call_attempts.c.case_id == case_id)).scalars()
+                values.update(state="closed", final_code=_most_informative([*earlier, code]))
             elif chosen.needs_callback:
                 values.update(appointment=True, next_call_at=callback_at)
             else:
@@ -407,6 +412,14 @@ def _valid_zone(name: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _most_informative(codes: Sequence[str]) -> str:
+    """The final code of a case out of attempts: the last one that showed the respondent
+    is eligible (a contact, a voicemail of theirs...), else the last code (AAPOR asks for
+    the most informative outcome, not merely the last)."""
+    eligible = [code for code in codes if BY_CODE[code].group in ("P", "R", "NC", "O")]
+    return eligible[-1] if eligible else codes[-1]
 
 
 def _check(chosen: Disposition, interview: Interview, callback_at: datetime | None,

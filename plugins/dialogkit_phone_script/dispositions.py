@@ -74,8 +74,13 @@ DISPOSITIONS: tuple[Disposition, ...] = (
     Disposition(key="partial_callback", code="1.2",
                 label="Interview stopped part-way: call back to finish", group="P", final=False,
                 needs_callback=True, interview="started"),
+    Disposition(key="partial", code="1.2",
+                label="Partial interview: stopped after enough answers to count, will not "
+                      "continue",
+                group="P", final=True, interview="started"),
     Disposition(key="break_off", code="2.12",
-                label="Break-off: the respondent ended the interview and will not continue",
+                label="Break-off: the respondent ended the interview before enough answers "
+                      "to count as a partial, and will not continue",
                 group="R", final=True, interview="started"),
     Disposition(key="refusal", code="2.112", label="Refusal by the respondent", group="R",
                 final=True),
@@ -109,12 +114,13 @@ DISPOSITIONS: tuple[Disposition, ...] = (
                 final=False, retry_after=timedelta(hours=4)),
     Disposition(key="technical_problem", code="3.16", label="Technical problem on the line",
                 group="UH", final=False, retry_after=timedelta(hours=1)),
+    Disposition(key="wrong_number", code="3.90",
+                label="Wrong number: the number does not reach the respondent (whether they "
+                      "are eligible stays unknown)",
+                group="UO", final=True),
     Disposition(key="fax_line", code="4.20", label="Fax or data line", group="NE", final=True),
     Disposition(key="disconnected", code="4.30", label="Number not in service (disconnected)",
                 group="NE", final=True),
-    Disposition(key="wrong_number", code="4.40",
-                label="Wrong number: the number does not reach the respondent", group="NE",
-                final=True),
     Disposition(key="not_eligible", code="4.70",
                 label="Not eligible (e.g. no longer a customer or no longer with the account)",
                 group="NE", final=True),
@@ -127,7 +133,7 @@ NOT_ATTEMPTED = Disposition(key="not_attempted", code="3.11", label="Not attempt
 BY_KEY: Mapping[str, Disposition] = MappingProxyType({d.key: d for d in DISPOSITIONS})
 BY_CODE: Mapping[str, Disposition] = MappingProxyType(
     {d.code: d for d in reversed((NOT_ATTEMPTED, *DISPOSITIONS))})
-"""Code → disposition; where two keys share a code (2.21), the first listed."""
+"""Code → disposition; where two keys share a code (1.2, 2.21), the first listed."""
 
 
 def disposition(key_or_code: str) -> Disposition:

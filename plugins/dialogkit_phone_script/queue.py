@@ -28,7 +28,7 @@ from dialogkit_phone_script.dispositions import BY_CODE, Disposition, dispositio
 from dialogkit_phone_script.settings import PhoneSettings, check_time_zone
 
 __all__ = ["AddReport", "Attempt", "CallQueue", "Case", "CaseTaken", "DispositionError",
-           "Note", "QueueError"]
+           "Note", "ProgramSummary", "QueueError"]
 
 CASES = tables.call_cases
 ZONE_CACHE_SECONDS = 60.0
@@ -404,6 +404,32 @@ class CallQueue:
                                       .where(h.respondent_id == respondent_id)
                                       .order_by(h.at, h.id)).all()
         return [(utc(r.at), r.channel, r.kind) for r in rows]
+
+    def summary(self, programs: Sequence[str]) -> list[ProgramSummary]:
+        """Open and closed cases, and open callback appointments, of each program."""
+        c = CASES.c
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(c.program_id, c.state, c.appointment, sa.func.count())
+                .where(c.program_id.in_(programs))
+                .group_by(c.program_id, c.state, c.appointment)).all()
+        counts: dict[str, dict[str, int]] = {p: {"open": 0, "closed": 0, "appointments": 0}
+                                             for p in programs}
+        for program, state, appointment, count in rows:
+            counts[program][state] += count
+            if state == "open" and appointment:
+                counts[program]["appointments"] += count
+        return [ProgramSummary(program_id=p, **counts[p]) for p in programs]
+
+
+@frozen
+class ProgramSummary:
+    """A program's queue at a glance."""
+
+    program_id: str
+    open: int
+    closed: int
+    appointments: int
 
 
 def _valid_zone(name: str) -> bool:

@@ -79,7 +79,7 @@ def serve(ctx: click.Context, project_dir: str, host: str, port: int, url: str |
     web_apps = system.registry.web_apps
     if web_apps:
         context = WebAppContext(store=store, project_dir=Path(project_dir),
-                                scripts=tuple(project.scripts))
+                                scripts=tuple(project.scripts), hook=system.manager.hook)
         try:
             mounted = [Mount(f"/{name}", app=record.factory(context))
                        for name, record in sorted(web_apps.items())]

@@ -183,6 +183,9 @@ class WebAppContext:
     project_dir: Path
     scripts: tuple[Any, ...] = ()
     """The project's compiled scripts (:class:`dialogkit.script.Script`)."""
+    hook: Any = None
+    """The plugin system's hook relay, to call follow-up hooks
+    (``context.hook.dialogkit_on_disposition(...)``); None outside a plugin system."""
 
 
 @attrs.frozen(kw_only=True)

@@ -11,9 +11,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dialogkit import hookimpl
-from dialogkit.plugin_types import CliCommand
+from dialogkit.plugin_types import CliCommand, WebApp
 
 
 @hookimpl
 def dialogkit_cli_commands() -> Iterator[CliCommand]:
-    yield from ()
+    from dialogkit_phone_script.guide_command import phone_script
+    yield CliCommand(name="phone-script", command=phone_script)
+    from dialogkit_phone_script.accounts_command import interviewers
+    yield CliCommand(name="interviewers", command=interviewers)
+    from dialogkit_phone_script.rates_command import rates
+    yield CliCommand(name="rates", command=rates)
+    from dialogkit_phone_script.queue_command import phone_queue
+    yield CliCommand(name="phone-queue", command=phone_queue)
+
+
+@hookimpl
+def dialogkit_web_apps() -> Iterator[WebApp]:
+    from dialogkit_phone_script.console import console_app
+
+    yield WebApp(name="phone", summary="Interviewer console", factory=console_app)

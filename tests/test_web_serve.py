@@ -116,7 +116,7 @@ def test_serve_prints_a_link_per_language(tmp_path: Path):
         [sys.executable, "-m", "dialogkit", "serve", str(tmp_path), "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        lines = [process.stdout.readline() for _ in range(5)]
+        lines = [process.stdout.readline() for _ in range(6)]
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=10)

@@ -22,10 +22,11 @@ engine and store as every channel, with the session's channel set to ``phone``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -50,7 +51,7 @@ from dialogkit.plugin_types import WebAppContext
 from dialogkit.store import Store
 from dialogkit.store.store import ConflictError, Step
 from dialogkit_phone_script.accounts import Interviewer, Interviewers
-from dialogkit_phone_script.dispositions import DISPOSITIONS, GROUPS
+from dialogkit_phone_script.dispositions import DISPOSITIONS, GROUPS, disposition
 from dialogkit_phone_script.queue import CallQueue, Case, CaseTaken, QueueError, utc
 from dialogkit_phone_script.rates_report import percent
 from dialogkit_phone_script.rates_store import rates_from_store
@@ -74,6 +75,13 @@ SECRET_ENV = "DIALOGKIT_SECRET_KEY"
 SIGN_IN_LIMIT = "10/10 minutes"
 INTERVIEWER_CODES = {"dk": "dont_know", "ref": "refused"}
 LANGUAGE = "en"
+NOT_YOURS = ("This case is not yours to call now: it was recorded already, or another "
+             "interviewer has it.")
+ANSWERED = "This screen was answered already; here is where the interview stands now."
+
+
+class _StartedAlready(Exception):
+    """Another request started the case's interview first."""
 
 
 class ConsoleApp(Starlette):
@@ -151,10 +159,12 @@ class Console:
         password = str(form.get("password", ""))
         client = request.client.host if request.client else "unknown"
         if self.limiter.blocked(client):
-            minutes = -(-self.limiter.retry_after(client) // 60)
-            return self.render(request, "console/sign_in.html", status=429, user=user,
-                               error=f"Too many failed sign-ins. Try again in {minutes} "
-                                     "minute(s).")
+            seconds = self.limiter.retry_after(client)
+            refused = self.render(request, "console/sign_in.html", status=429, user=user,
+                                  error=f"Too many failed sign-ins. Try again in "
+                                        f"{-(-seconds // 60)} minute(s).")
+            refused.headers["Retry-After"] = str(seconds)
+            return refused
         interviewer = await run_in_threadpool(self.interviewers.verify, user, password)
         if interviewer is None:
             self.limiter.failed(client)
@@ -204,7 +214,8 @@ class Console:
     async def _show_case(self, request: Request, interviewer: Interviewer, case: Case, *,
                          status: int = 200, error: str | None = None,
                          end_error: str | None = None,
-                         values: Mapping[str, Any] | None = None) -> Response:
+                         values: Mapping[str, Any] | None = None,
+                         end_values: Mapping[str, str] | None = None) -> Response:
         step = (await run_in_threadpool(self.store.load, case.session_id)
                 if case.session_id else None)
         attempts, notes, contacts = await run_in_threadpool(self._history, case)
@@ -214,7 +225,8 @@ class Console:
             mine=case.claimed_by == interviewer.id and case.state == "open", step=step,
             prompt=prompt, values=values if values is not None else (
                 values_from_answer(prompt) if prompt else {}),
-            error=error, error_field=None, end_error=end_error, attempts=attempts,
+            error=error, error_field=None, end_error=end_error,
+            end_values=end_values or {}, attempts=attempts,
             notes=notes, contacts=contacts, max_attempts=self.settings.max_attempts,
             interview=_interview_state(step), question_label=_question_label,
             now=self.queue.now())
@@ -232,10 +244,17 @@ class Console:
         return RedirectResponse(request.url_for("case", case_id=case.id), 303)
 
     def _start_interview(self, case: Case) -> None:
+        """Start the case's interview: stored with the case in one transaction, unless a
+        request sent at the same time (a double click) started it first."""
         script = self.store.script(case.script_version)
-        started = self.store.start_session(script, case.respondent_id, program=case.program_id,
-                                           channel="phone")
-        self.queue.attach_session(case.id, started.session_id)
+
+        def attach(connection: Any, started: Any, _conversation: Any) -> None:
+            if not self.queue.attach_session(case.id, started.session_id, connection):
+                raise _StartedAlready  # the session is not stored
+
+        with contextlib.suppress(_StartedAlready):
+            self.store.start_session(script, case.respondent_id, program=case.program_id,
+                                     channel="phone", within=attach)
 
     async def answer(self, request: Request) -> Response:
         interviewer = await self._interviewer(request)
@@ -244,27 +263,36 @@ class Console:
         if case.session_id is None:
             return RedirectResponse(request.url_for("case", case_id=case.id), 303)
         step = await run_in_threadpool(self.store.load, case.session_id)
+        shown = str(form.get("version", "")).strip()
+        if shown and shown != str(step.version):  # sent twice, or from an older page
+            self.flash(request, ANSWERED)  # (the first time recorded its note)
+            return RedirectResponse(request.url_for("case", case_id=case.id), 303)
         prompt = step.prompt
         note = str(form.get("note", ""))
-        if note.strip():
-            await run_in_threadpool(self.queue.add_note, case.id, interviewer.id, note,
-                                    prompt.key if prompt else None)
         if prompt is None:
+            await run_in_threadpool(self.queue.add_note, case.id, interviewer.id, note)
             return RedirectResponse(request.url_for("case", case_id=case.id), 303)
         answer_form: AnswerForm = {key: form.getlist(key) for key in form}
         try:
             reply = _reply(prompt, answer_form)
-            version = int(str(form.get("version", "")) or step.version)
-            await run_in_threadpool(self.store.apply, case.session_id, reply,
-                                    expected_version=version)
-            await run_in_threadpool(self.queue.keep, case.id, interviewer.id)
+            applied = await run_in_threadpool(self.store.apply, case.session_id, reply,
+                                              expected_version=step.version)
         except (AnswerError, NavigationError) as problem:
+            await run_in_threadpool(self.queue.add_note, case.id, interviewer.id, note,
+                                    prompt.key)  # the note is kept, though the answer is not
             message = problem.message if isinstance(problem, NavigationError) else str(problem)
             return await self._show_case(request, interviewer, case, status=400,
                                          error=message, values=answer_form)
-        except ConflictError:
-            self.flash(request, "This screen was answered already; here is where the "
-                                "interview stands now.")
+        except ConflictError:  # another request answered the screen meanwhile
+            self.flash(request, ANSWERED)
+            return RedirectResponse(request.url_for("case", case_id=case.id), 303)
+        if applied.replayed:  # the same form, sent twice at once: recorded once, with its note
+            self.flash(request, ANSWERED)
+        else:
+            await run_in_threadpool(self.queue.add_note, case.id, interviewer.id, note,
+                                    prompt.key)
+        try:
+            await run_in_threadpool(self.queue.keep, case.id, interviewer.id)
         except CaseTaken as taken:
             self.flash(request, str(taken))
             return RedirectResponse(request.url_for("home"), 303)
@@ -274,6 +302,8 @@ class Console:
         interviewer = await self._interviewer(request)
         case = await self._case(request, interviewer)
         form = await self.posted(request)
+        if case.state == "open" and case.claimed_by not in (None, interviewer.id):
+            raise HTTPException(409, NOT_YOURS)
         if case.claimed_by != interviewer.id or case.state != "open":
             self.flash(request, "This call was already recorded.")
             return RedirectResponse(request.url_for("home"), 303)
@@ -286,7 +316,8 @@ class Console:
             recorded = await run_in_threadpool(
                 lambda: self.queue.record(
                     case.id, interviewer.id, key,
-                    started_at=datetime.fromtimestamp(started) if started else self.queue.now(),
+                    started_at=(datetime.fromtimestamp(started, UTC) if started
+                                else self.queue.now()),
                     callback_at=callback_at, note=str(form.get("note", "")) or None,
                     interview=_interview_state(step),
                     answered_share=step.prompt.progress if step and step.prompt else 1.0))
@@ -294,11 +325,11 @@ class Console:
             self.flash(request, str(taken))
             return RedirectResponse(request.url_for("home"), 303)
         except (QueueError, ValueError) as problem:
-            return await self._show_case(request, interviewer, case, status=400,
-                                         end_error=str(problem))
-        attempts = dict(request.session.get("attempts", {}))
-        attempts.pop(case.id, None)
-        request.session["attempts"] = attempts
+            return await self._show_case(  # what was chosen and typed stays
+                request, interviewer, case, status=400, end_error=str(problem),
+                end_values={name: str(form.get(name, ""))
+                            for name in ("disposition", "callback_at", "note")})
+        self._attempt_over(request, case.id)
         if self.hook is not None:
             await run_in_threadpool(
                 self.hook.dialogkit_on_disposition, session_id=case.session_id or "",
@@ -306,7 +337,7 @@ class Console:
                                           "interviewer": interviewer.id,
                                           "callback_at": callback_at,
                                           "final": recorded.state == "closed"})
-        label = next(d.label for d in DISPOSITIONS if d.key == key)
+        label = disposition(key).label  # `key` may be an AAPOR code, as `record` allows
         self.flash(request, f"Call with {case.name or case.respondent_id} recorded: {label} "
                             f"({recorded.last_code}).")
         return RedirectResponse(request.url_for("home"), 303)
@@ -316,6 +347,7 @@ class Console:
         case = await self._held(request, interviewer)
         await self.posted(request)
         await run_in_threadpool(self.queue.release, case.id, interviewer.id)
+        self._attempt_over(request, case.id)
         self.flash(request, f"{case.name or case.respondent_id} went back to the queue.")
         return RedirectResponse(request.url_for("home"), 303)
 
@@ -349,13 +381,17 @@ class Console:
     async def _held(self, request: Request, interviewer: Interviewer) -> Case:
         case = await self._case(request, interviewer)
         if case.claimed_by != interviewer.id or case.state != "open":
-            raise HTTPException(409, "This case is not yours to call now: it was recorded "
-                                     "already, or another interviewer has it.")
+            raise HTTPException(409, NOT_YOURS)
         return case
 
     def _attempt_started(self, request: Request, case_id: str) -> None:
         attempts = dict(request.session.get("attempts", {}))
-        attempts.setdefault(case_id, datetime.now().timestamp())
+        attempts.setdefault(case_id, self.queue.now().timestamp())  # the queue's clock
+        request.session["attempts"] = attempts
+
+    def _attempt_over(self, request: Request, case_id: str) -> None:
+        attempts = dict(request.session.get("attempts", {}))
+        attempts.pop(case_id, None)
         request.session["attempts"] = attempts
 
     async def problem(self, request: Request, error: Exception) -> Response:

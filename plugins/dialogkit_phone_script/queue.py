@@ -16,6 +16,7 @@ import secrets
 import time as clock_time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -141,6 +142,33 @@ def _case(row: Any) -> Case:
         final_code=row.final_code, claimed_by=row.claimed_by)
 
 
+UNION_TERMS = 100
+"""At most this many first-case queries in one UNION ALL (SQLite allows 500)."""
+
+
+@lru_cache(maxsize=256)
+def _due_queries(programs: tuple[str, ...], zones: tuple[str, ...], calling: tuple[str, ...]
+                 ) -> tuple[sa.CompoundSelect, ...]:
+    """The earliest due free case of each program, time zone and kind, by a UNION ALL of one
+    query per (program, appointment or not, zone): appointments in every zone, other cases
+    in the zones it is calling hours in. Each query is one short range of the queue index
+    (program, state, appointment, time zone, next_call_at) whose first entry is the answer;
+    one query over several zones or programs would read and sort every due case instead.
+    Built once per combination, with the time as the bound parameter ``now``."""
+    c = CASES.c
+    now = sa.bindparam("now", type_=c.next_call_at.type)
+    due = [c.state == "open", c.next_call_at <= now,
+           sa.or_(c.claimed_until.is_(None), c.claimed_until < now)]
+    firsts = [sa.select(c.id, c.appointment, c.next_call_at)
+              .where(c.program_id == program, c.appointment.is_(appointment),
+                     c.time_zone == zone, *due)
+              .order_by(c.next_call_at).limit(1).subquery()
+              for appointment, names in ((True, zones), (False, calling))
+              for program in programs for zone in names]
+    return tuple(sa.union_all(*(sa.select(first) for first in firsts[start:start + UNION_TERMS]))
+                 for start in range(0, len(firsts), UNION_TERMS))
+
+
 class CallQueue:
     """The call queue of a store. See the module docstring."""
 
@@ -157,10 +185,11 @@ class CallQueue:
         return utc(self._clock() if self._clock else datetime.now(UTC))
 
     # -- filling the queue ---------------------------------------------------------------
-    def add(self, program_id: str, script: Script, candidates: Iterable[Candidate]) -> AddReport:
-        """Queue a case per candidate for `program_id`, to be interviewed with `script`.
-        Candidates without a phone number, who opted out or whose ``time_zone`` attribute is
-        not a time zone are left out; those queued for the program before are counted."""
+    def screen(self, candidates: Iterable[Candidate]
+               ) -> tuple[list[tuple[Candidate, str]], list[tuple[str, str]]]:
+        """The candidates a call can be queued for, each with their time zone, and those left
+        out with the reason: no phone number, opted out, or a ``time_zone`` attribute that is
+        not a time zone."""
         chosen: list[tuple[Candidate, str]] = []
         left_out: list[tuple[str, str]] = []
         for candidate in candidates:
@@ -173,6 +202,19 @@ class CallQueue:
                 left_out.append((candidate.id, f"time_zone {zone!r} is not a time zone"))
             else:
                 chosen.append((candidate, zone))
+        return chosen, left_out
+
+    def queued(self, program_id: str) -> set[str]:
+        """The respondents queued for `program_id` (once, whatever became of their case)."""
+        with self.engine.connect() as connection:
+            return set(connection.scalars(sa.select(CASES.c.respondent_id)
+                                          .where(CASES.c.program_id == program_id)))
+
+    def add(self, program_id: str, script: Script, candidates: Iterable[Candidate]) -> AddReport:
+        """Queue a case per candidate for `program_id`, to be interviewed with `script`.
+        Candidates without a phone number, who opted out or whose ``time_zone`` attribute is
+        not a time zone are left out; those queued for the program before are counted."""
+        chosen, left_out = self.screen(candidates)
         version = self.store.add_script(script)
         self.store.add_program(program_id, script.title.render({}, script.default_language))
         now = self.now()
@@ -180,12 +222,16 @@ class CallQueue:
         with self.engine.begin() as connection:
             queued = {row.respondent_id for row in connection.execute(
                 sa.select(CASES.c.respondent_id).where(CASES.c.program_id == program_id))}
-            rows = [dict(id=secrets.token_hex(16), program_id=program_id,
-                         respondent_id=candidate.id, script_version=version, session_id=None,
-                         time_zone=zone, state="open", appointment=False, next_call_at=now,
-                         attempts=0, last_code=None, final_code=None, claimed_by=None,
-                         claimed_until=None, created_at=now, updated_at=now)
-                    for candidate, zone in chosen if candidate.id not in queued]
+            rows = []
+            for candidate, zone in chosen:
+                if candidate.id not in queued:  # once per program, also when listed twice
+                    queued.add(candidate.id)
+                    rows.append(dict(
+                        id=secrets.token_hex(16), program_id=program_id,
+                        respondent_id=candidate.id, script_version=version, session_id=None,
+                        time_zone=zone, state="open", appointment=False, next_call_at=now,
+                        attempts=0, last_code=None, final_code=None, claimed_by=None,
+                        claimed_until=None, created_at=now, updated_at=now))
             for start in range(0, len(rows), 1000):
                 connection.execute(CASES.insert(), rows[start:start + 1000])
             added = len(rows)
@@ -213,26 +259,16 @@ class CallQueue:
                          "please try again.")
 
     def _due(self, programs: Sequence[str], now: datetime) -> str | None:
-        c = CASES.c
-        free = sa.or_(c.claimed_until.is_(None), c.claimed_until < now)
-        base = [c.program_id.in_(programs), c.state == "open", c.next_call_at <= now, free]
         with self.engine.connect() as connection:
-            appointment = connection.execute(
-                sa.select(c.id).where(c.appointment.is_(True), *base)
-                .order_by(c.next_call_at).limit(1)).scalar()
-            if appointment is not None:
-                return appointment
-            zones = [zone for zone in self._program_zones(connection, programs)
-                     if self.settings.hours.allow(now, check_time_zone(zone))]
-            best: tuple[datetime, str] | None = None
-            for zone in zones:  # one short index range per zone, instead of a filtered scan
-                row = connection.execute(
-                    sa.select(c.id, c.next_call_at)
-                    .where(c.appointment.is_(False), c.time_zone == zone, *base)
-                    .order_by(c.next_call_at).limit(1)).first()
-                if row is not None and (best is None or utc(row.next_call_at) < best[0]):
-                    best = (utc(row.next_call_at), row.id)
-        return None if best is None else best[1]
+            zones = self._program_zones(connection, programs)
+            calling = tuple(zone for zone in zones
+                            if self.settings.hours.allow(now, check_time_zone(zone)))
+            rows = [row for query in _due_queries(tuple(programs), zones, calling)
+                    for row in connection.execute(query, {"now": now})]
+        # a due appointment first, else the case waiting longest
+        best = min(((not row.appointment, utc(row.next_call_at), row.id) for row in rows),
+                   default=None)
+        return None if best is None else best[2]
 
     def _program_zones(self, connection: sa.Connection, programs: Sequence[str]
                        ) -> tuple[str, ...]:
@@ -279,25 +315,29 @@ class CallQueue:
 
     def keep(self, case_id: str, interviewer_id: str) -> None:
         """Renew `interviewer_id`'s claim on the case; raises `CaseTaken` when it lapsed and
-        someone else took the case, or the case was closed."""
+        someone else took the case, or its call was recorded (closed or back in the queue)."""
         now = self.now()
         c = CASES.c
         with self.engine.begin() as connection:
             kept = connection.execute(
                 CASES.update()
-                .where(c.id == case_id, c.state == "open", sa.or_(
-                    c.claimed_by == interviewer_id, c.claimed_until.is_(None),
-                    c.claimed_until < now))
+                .where(c.id == case_id, c.state == "open", c.claimed_by == interviewer_id)
                 .values(claimed_by=interviewer_id, claimed_until=self._until(now)))
         if kept.rowcount != 1:
             raise CaseTaken("This case is no longer yours: another interviewer took it "
                             "over, or its call was already recorded.")
 
-    def attach_session(self, case_id: str, session_id: str) -> None:
-        """Remember the interview started for the case, so any interviewer resumes it."""
-        with self.engine.begin() as connection:
-            connection.execute(CASES.update().where(CASES.c.id == case_id)
-                               .values(session_id=session_id, updated_at=self.now()))
+    def attach_session(self, case_id: str, session_id: str,
+                       connection: sa.Connection | None = None) -> bool:
+        """Remember the interview started for the case, so any interviewer resumes it; False
+        (and nothing changed) when the case has one already. `connection`: in that
+        connection's transaction (the one storing the session), else in one of its own."""
+        attach = (CASES.update().where(CASES.c.id == case_id, CASES.c.session_id.is_(None))
+                  .values(session_id=session_id, updated_at=self.now()))
+        if connection is not None:
+            return connection.execute(attach).rowcount == 1
+        with self.engine.begin() as own:
+            return own.execute(attach).rowcount == 1
 
     # -- ending an attempt ---------------------------------------------------------------
     def record(self, case_id: str, interviewer_id: str, key: str, *, started_at: datetime,

@@ -78,14 +78,20 @@ def phone_queue(ctx: click.Context, script_path: str, program: str | None, segme
             raise click.ClickException(str(error)) from None
         chosen = [c for c in candidates if matches(c, segment, role, compiled)]
         program = program or script.id
-        if dry_run:
-            with_phone = [c for c in chosen if c.phone and not c.opted_out]
-            click.echo(f"dry run: {len(chosen)} chosen, {len(with_phone)} with a phone number "
-                       "who have not opted out; nothing is written")
-            for candidate in with_phone:
-                click.echo(f"  {candidate.id}: {candidate.name or ''} {candidate.phone}")
+        queue = CallQueue(store, settings)
+        if dry_run:  # the rules `add` applies, without writing
+            queueable, left_out = queue.screen(chosen)
+            before = queue.queued(program)
+            new = [(c, zone) for c, zone in queueable if c.id not in before]
+            click.echo(f"dry run: {program}: {len(chosen)} chosen, {len(new)} would be queued, "
+                       f"{len(queueable) - len(new)} queued before, {len(left_out)} left out; "
+                       "nothing is written")
+            for candidate, zone in new:
+                click.echo(f"  {candidate.id}: {candidate.name or ''} {candidate.phone} ({zone})")
+            for respondent_id, reason in left_out:
+                click.echo(f"  left out {respondent_id}: {reason}")
             return
-        report = CallQueue(store, settings).add(program, script, chosen)
+        report = queue.add(program, script, chosen)
         click.echo(f"{program}: {len(chosen)} chosen, {report.added} queued, "
                    f"{report.already} queued before, {len(report.left_out)} left out")
         for respondent_id, reason in report.left_out:

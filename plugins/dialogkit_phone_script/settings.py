@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from datetime import datetime, time
 from importlib import resources
@@ -76,8 +77,13 @@ def _message(error: jsonschema.ValidationError) -> str:
     return error.message
 
 
+HOURS_PATTERN = _schema()["properties"]["calling_hours"]["pattern"]
+
+
 def _clock(text: str) -> time:
     hours, minutes = (int(part) for part in text.split(":"))
+    if hours == 24 and minutes:
+        raise ValueError("the end of the day is written \"24:00\"")
     return time(0) if hours == 24 else time(hours, minutes)
 
 
@@ -109,12 +115,20 @@ def load_settings(project_dir: str | os.PathLike[str] = ".") -> PhoneSettings:
             check_time_zone(zone)
         except ValueError as error:
             problems.append(f"{config_file}: [phone] time_zone: {error}")
+    hours = table.get("calling_hours", "09:00-20:00")
+    if isinstance(hours, str) and re.search(HOURS_PATTERN, hours):  # else reported above
+        try:
+            start, end = (_clock(part) for part in hours.split("-"))
+        except ValueError as error:
+            problems.append(f"{config_file}: [phone] calling_hours: {hours!r} is not valid: "
+                            f"{error}")
+        else:
+            if end != time(0) and end <= start:
+                problems.append(f"{config_file}: [phone] calling_hours: the end must come "
+                                "after the start, like \"09:00-20:00\"")
     if problems:
         raise PhoneSettingsError("\n".join(problems))
-    start, end = (_clock(part) for part in table.get("calling_hours", "09:00-20:00").split("-"))
-    if end != time(0) and end <= start:
-        raise PhoneSettingsError(f"{config_file}: [phone] calling_hours: the end must come "
-                                 "after the start, like \"09:00-20:00\"")
+    start, end = (_clock(part) for part in hours.split("-"))
     days = table.get("calling_days", list(DAYS[:6]))
     return PhoneSettings(
         time_zone=zone,

@@ -28,6 +28,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -330,14 +331,16 @@ class Console:
                 end_values={name: str(form.get(name, ""))
                             for name in ("disposition", "callback_at", "note")})
         self._attempt_over(request, case.id)
+        chosen = disposition(key)  # `key` may be an AAPOR code, as `record` allows
         if self.hook is not None:
-            await run_in_threadpool(
-                self.hook.dialogkit_on_disposition, session_id=case.session_id or "",
-                disposition=key, details={"case": case.id, "code": recorded.last_code,
-                                          "interviewer": interviewer.id,
-                                          "callback_at": callback_at,
-                                          "final": recorded.state == "closed"})
-        label = disposition(key).label  # `key` may be an AAPOR code, as `record` allows
+            details = MappingProxyType({
+                "case": case.id, "code": recorded.last_code, "interviewer": interviewer.id,
+                "callback_at": utc(callback_at) if callback_at else None,
+                "final": recorded.state == "closed"})
+            await run_in_threadpool(self.hook.dialogkit_on_disposition,
+                                    session_id=case.session_id or "",
+                                    disposition=chosen.key, details=details)
+        label = chosen.label
         self.flash(request, f"Call with {case.name or case.respondent_id} recorded: {label} "
                             f"({recorded.last_code}).")
         return RedirectResponse(request.url_for("home"), 303)

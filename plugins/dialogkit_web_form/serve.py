@@ -68,14 +68,8 @@ def serve(ctx: click.Context, project_dir: str, host: str, port: int, url: str |
                            follow_up=probes_from_plugins(system.manager))
     except (StoreConfigError, StoreError) as error:
         raise click.ClickException(str(error)) from None
-    sock = _bind(host, port)
-    port = sock.getsockname()[1]
-    shown_host = f"[{host}]" if ":" in host else host
-    base = f"http://{shown_host}:{port}"
     app = create_app(store,
                      open_scripts=project.scripts if open_links else ())
-    click.echo(f"dialogkit web form: {base}/  (store: "
-               f"{store.engine.url.render_as_string(hide_password=True)})")
     web_apps = system.registry.web_apps
     if web_apps:
         context = WebAppContext(store=store, project_dir=Path(project_dir),
@@ -87,8 +81,14 @@ def serve(ctx: click.Context, project_dir: str, host: str, port: int, url: str |
             store.close()
             raise click.ClickException(str(error)) from None
         app = Starlette(routes=[*mounted, Mount("", app=app)])
-        for name, record in sorted(web_apps.items()):
-            click.echo(f"{record.summary}: {base}/{name}/")
+    sock = _bind(host, port)
+    port = sock.getsockname()[1]
+    shown_host = f"[{host}]" if ":" in host else host
+    base = f"http://{shown_host}:{port}"
+    click.echo(f"dialogkit web form: {base}/  (store: "
+               f"{store.engine.url.render_as_string(hide_password=True)})")
+    for name, record in sorted(web_apps.items()):
+        click.echo(f"{record.summary}: {base}/{name}/")
     for script in project.scripts:
         title = script.title.render({}, script.default_language)
         click.echo(f"\n{script.id}: {title}")

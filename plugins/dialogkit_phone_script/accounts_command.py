@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 from collections.abc import Iterator
 
 import click
 
 from dialogkit.commands.db import database_errors, database_option, project_option
 from dialogkit.store import StoreError, open_store
-
-from .accounts import AccountError, Interviewer, Interviewers, check_password
+from dialogkit_phone_script.accounts import AccountError, Interviewer, Interviewers, check_password
 
 password_stdin_option = click.option(
     "--password-stdin", is_flag=True,
@@ -50,7 +50,7 @@ def _read_password(from_stdin: bool) -> str:
     if not from_stdin:
         return click.prompt("Password", hide_input=True, confirmation_prompt=True,
                             value_proc=_checked)
-    password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    password = sys.stdin.readline().rstrip("\r\n")
     if not password:
         raise click.ClickException("no password on standard input")
     return password
